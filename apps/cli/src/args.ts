@@ -1,0 +1,222 @@
+import { parseArgs } from 'node:util';
+import { usageError } from './exit-codes.js';
+
+/** The commands of `a2a-mqtt`. */
+export type CommandName = 'agents' | 'card' | 'send' | 'task' | 'cancel' | 'serve' | 'broker';
+
+type OptionSpec = { type: 'string' | 'boolean'; short?: string };
+
+/** Options every command accepts. */
+const COMMON_OPTIONS = {
+  broker: { type: 'string' },
+  org: { type: 'string' },
+  unit: { type: 'string' },
+  prefix: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Record<string, OptionSpec>;
+
+const COMMON_HELP = `Common options:
+  --broker URL    broker URL, credentials and namespace included, e.g.
+                  mqtts://user:pass@host:8883/acme/dev (env A2A_MQTT_URL; default: the
+                  broker started by \`a2a-mqtt broker\`)
+  --org ID        organisation (default: from the URL, env A2A_MQTT_ORG, or "demo")
+  --unit ID       unit (default: from the URL, env A2A_MQTT_UNIT, or "default")
+  --prefix P      topic prefix (env A2A_MQTT_PREFIX; default "$a2a/v1", or "a2a/v1" on the
+                  broker of \`a2a-mqtt broker\`: mosquitto ignores $-topics in shared subscriptions)
+  --json          machine output: one JSON object per line
+  -h, --help      show help`;
+
+interface CommandSpec {
+  usage: string;
+  summary: string;
+  details: string;
+  options: Record<string, OptionSpec>;
+  positionals: { min: number; max: number };
+}
+
+const COMMANDS: Record<CommandName, CommandSpec> = {
+  agents: {
+    usage: 'a2a-mqtt agents [--watch]',
+    summary: 'list the agents registered on the broker (with their status)',
+    details: `Lists the retained Agent Cards of the organisation (every unit, or only --unit).
+  --watch         keep running and print every change (added, online, offline, removed)
+                  until Ctrl-C`,
+    options: { watch: { type: 'boolean', short: 'w' } },
+    positionals: { min: 0, max: 0 },
+  },
+  card: {
+    usage: 'a2a-mqtt card <agent>',
+    summary: "print an agent's Agent Card",
+    details: `<agent> is an agent id ("echo"), "unit/agent", "org/unit/agent" or the card's name.`,
+    options: {},
+    positionals: { min: 1, max: 1 },
+  },
+  send: {
+    usage: 'a2a-mqtt send <agent> <text> [--stream] [--task <id>] [--context <id>]',
+    summary: 'send a message to an agent and print the reply',
+    details: `  --stream        stream status and artifact updates as they arrive
+  --task ID       continue an existing task (answering input-required, a later turn)
+  --context ID    the conversation (contextId) to send in
+  --timeout MS    first-reply timeout in milliseconds (default 15000)
+The final line gives the task id; use it with \`task\` and \`cancel\`.`,
+    options: {
+      stream: { type: 'boolean', short: 's' },
+      task: { type: 'string' },
+      context: { type: 'string' },
+      timeout: { type: 'string' },
+    },
+    positionals: { min: 2, max: Number.POSITIVE_INFINITY },
+  },
+  task: {
+    usage: 'a2a-mqtt task <id> --agent <agent>',
+    summary: 'show a task (GetTask)',
+    details: `  --agent AGENT   the agent that owns the task (required: a task id does not say which
+                  agent holds it)`,
+    options: { agent: { type: 'string', short: 'a' } },
+    positionals: { min: 1, max: 1 },
+  },
+  cancel: {
+    usage: 'a2a-mqtt cancel <id> --agent <agent>',
+    summary: 'cancel a task (CancelTask)',
+    details: '  --agent AGENT   the agent that owns the task (required)',
+    options: { agent: { type: 'string', short: 'a' } },
+    positionals: { min: 1, max: 1 },
+  },
+  serve: {
+    usage: 'a2a-mqtt serve <echo|code-generator|diagnosis> [--agent <id>]',
+    summary: 'run a demo agent until Ctrl-C / SIGTERM',
+    details: `Registers the agent's card (online, with a Last Will that marks it offline if the
+process dies) and serves its request topic. SIGINT / SIGTERM stop it gracefully (card
+republished offline, session closed).
+  --agent ID      agent id to register under (default: echo, code-generator-agent,
+                  diagnosis-agent)`,
+    options: { agent: { type: 'string', short: 'a' } },
+    positionals: { min: 1, max: 1 },
+  },
+  broker: {
+    usage: 'a2a-mqtt broker',
+    summary: 'start an embedded mosquitto broker and print its URL',
+    details: `Starts a private mosquitto (set_tcp_nodelay, sized queues) on a free port, prints its
+URL and runs until Ctrl-C / SIGTERM, then stops it. While it runs, other a2a-mqtt
+commands of this user use it when no --broker / A2A_MQTT_URL is given.`,
+    options: {},
+    positionals: { min: 0, max: 0 },
+  },
+};
+
+/** The command names, in help order. */
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+
+/** `a2a-mqtt --help`. */
+export function mainHelp(): string {
+  const width = Math.max(...COMMAND_NAMES.map((name) => name.length));
+  return `a2a-mqtt: A2A (Agent-to-Agent) over MQTT v5 from the command line
+
+Usage: a2a-mqtt <command> [options]
+
+Commands:
+${COMMAND_NAMES.map((name) => `  ${name.padEnd(width)}  ${COMMANDS[name].summary}`).join('\n')}
+
+${COMMON_HELP}
+
+Exit codes: 0 ok, 1 failed (task failed/canceled, unexpected error), 2 usage,
+3 broker unreachable or not authorised, 4 agent or task not found, 5 timeout,
+6 the agent answered with an error, 130 interrupted.
+
+Run \`a2a-mqtt <command> --help\` for a command's options.`;
+}
+
+/** `a2a-mqtt <command> --help`. */
+export function commandHelp(name: CommandName): string {
+  const spec = COMMANDS[name];
+  return `Usage: ${spec.usage}
+
+${spec.summary[0]?.toUpperCase()}${spec.summary.slice(1)}.
+${spec.details}
+
+${COMMON_HELP}`;
+}
+
+/** Parsed common options. */
+export interface CommonOptions {
+  broker?: string;
+  org?: string;
+  unit?: string;
+  prefix?: string;
+  json: boolean;
+}
+
+/** The result of {@link parseCommandLine}. */
+export type ParsedCommandLine =
+  | { kind: 'help'; text: string }
+  | { kind: 'version' }
+  | {
+      kind: 'command';
+      command: CommandName;
+      positionals: string[];
+      options: Record<string, string | boolean | undefined>;
+      common: CommonOptions;
+    };
+
+function isCommandName(value: string): value is CommandName {
+  return Object.hasOwn(COMMANDS, value);
+}
+
+/**
+ * Parses `a2a-mqtt` arguments. Throws a usage {@link CliError} (exit code 2) on an unknown
+ * command or option, a missing value or a wrong number of arguments.
+ */
+export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+  const first = argv.find((arg) => !arg.startsWith('-'));
+  if (first === undefined) {
+    if (argv.includes('--version') || argv.includes('-v')) return { kind: 'version' };
+    if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+      return { kind: 'help', text: mainHelp() };
+    }
+    throw usageError(`missing command (try: a2a-mqtt --help)`);
+  }
+  if (first === 'help') {
+    const topic = argv[argv.indexOf(first) + 1];
+    return { kind: 'help', text: topic && isCommandName(topic) ? commandHelp(topic) : mainHelp() };
+  }
+  if (!isCommandName(first)) {
+    throw usageError(`unknown command "${first}" (commands: ${COMMAND_NAMES.join(', ')})`);
+  }
+  const spec = COMMANDS[first];
+  const rest = [...argv];
+  rest.splice(argv.indexOf(first), 1);
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...COMMON_OPTIONS, ...spec.options },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw usageError(`${first}: ${message} (try: a2a-mqtt ${first} --help)`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help === true) return { kind: 'help', text: commandHelp(first) };
+  const positionals = parsed.positionals;
+  if (positionals.length < spec.positionals.min) {
+    throw usageError(`${first}: missing argument (usage: ${spec.usage})`);
+  }
+  if (positionals.length > spec.positionals.max) {
+    throw usageError(
+      `${first}: unexpected argument "${positionals[spec.positionals.max]}" (usage: ${spec.usage})`,
+    );
+  }
+  const str = (key: string): string | undefined => {
+    const value = values[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const common: CommonOptions = { json: values.json === true };
+  for (const key of ['broker', 'org', 'unit', 'prefix'] as const) {
+    const value = str(key);
+    if (value !== undefined) common[key] = value;
+  }
+  return { kind: 'command', command: first, positionals, options: values, common };
+}

@@ -1,0 +1,3 @@
+import { appConfig } from '../../tooling/tsdown-config';
+
+export default appConfig(['src/main.ts']);

@@ -1,0 +1,250 @@
+import { createTopics } from '@a2a-mqtt/protocol';
+import { describe, expect, it } from 'vitest';
+import { prepareAgentCard } from './card-codec.js';
+import { createAgentDirectory } from './directory.js';
+import type { DirectoryEvent } from './directory-types.js';
+import { makeCard } from './test-support/cards.js';
+import { FakeSession } from './test-support/fake-session.js';
+
+const topics = createTopics();
+const broker = 'mqtt://broker.example:1883';
+const online = { 'a2a-status': 'online', 'a2a-status-source': 'agent' };
+
+function cardPayload(agent: string, unit = 'support', name = agent, tags = ['general']): string {
+  return prepareAgentCard({
+    card: makeCard(name, { skills: [{ id: `${agent}-skill`, tags }] }),
+    agent: { org: 'acme', unit, agent },
+    topics,
+    broker,
+  }).payload;
+}
+
+async function take(
+  events: AsyncIterator<DirectoryEvent>,
+  count: number,
+): Promise<DirectoryEvent[]> {
+  const result: DirectoryEvent[] = [];
+  while (result.length < count) {
+    const next = await events.next();
+    if (next.done) break;
+    result.push(next.value);
+  }
+  return result;
+}
+
+describe('createAgentDirectory (fake session)', () => {
+  it('loads the retained set before start() resolves, then reports changes', async () => {
+    const session = new FakeSession();
+    session.deliver(
+      topics.discovery({ org: 'acme', unit: 'support', agent: 'a' }),
+      cardPayload('a'),
+      online,
+    );
+    session.deliver(
+      topics.discovery({ org: 'acme', unit: 'support', agent: 'b' }),
+      cardPayload('b'),
+      online,
+    );
+    const directory = createAgentDirectory({
+      session: session.asSession(),
+      scope: { org: 'acme', unit: 'support' },
+    });
+    await directory.start();
+    expect(
+      directory
+        .list()
+        .map((entry) => entry.id)
+        .sort(),
+    ).toEqual(['acme/support/a', 'acme/support/b']);
+    // The retained set was loaded inside one burst scope, closed once start() resolved.
+    expect(session.burstsOpened).toBe(1);
+    expect(session.openBursts).toBe(0);
+
+    const events = directory.watch();
+    const topicA = topics.discovery({ org: 'acme', unit: 'support', agent: 'a' });
+    session.deliver(topicA, cardPayload('a'), {
+      'a2a-status': 'offline',
+      'a2a-status-source': 'lwt',
+    });
+    session.deliver(topicA, cardPayload('a', 'support', 'A2'), online);
+    session.deliver(topicA, '');
+    const received = await take(events, 4);
+    expect(received.map((event) => event.type)).toEqual([
+      'offline',
+      'updated',
+      'online',
+      'removed',
+    ]);
+    expect(received[0]).toMatchObject({ entry: { status: 'offline', statusSource: 'lwt' } });
+    expect(received[1]).toMatchObject({ entry: { card: { name: 'A2' } } });
+    expect(directory.get('a')).toBeUndefined();
+    await directory.close();
+    expect((await events.next()).done).toBe(true);
+    expect(session.subscriptions.size).toBe(0);
+  });
+
+  it('lets broker-managed status win over agent and LWT status', async () => {
+    const session = new FakeSession();
+    const directory = createAgentDirectory({
+      session: session.asSession(),
+      scope: { org: 'acme' },
+    });
+    await directory.start();
+    const topic = topics.discovery({ org: 'acme', unit: 'support', agent: 'a' });
+    session.deliver(topic, cardPayload('a'), {
+      'a2a-status': 'offline',
+      'a2a-status-source': 'broker',
+    });
+    session.deliver(topic, cardPayload('a'), online);
+    expect(directory.get('acme/support/a')).toMatchObject({
+      status: 'offline',
+      statusSource: 'broker',
+    });
+    session.deliver(topic, cardPayload('a'), {
+      'a2a-status': 'online',
+      'a2a-status-source': 'broker',
+    });
+    expect(directory.get('acme/support/a')).toMatchObject({
+      status: 'online',
+      statusSource: 'broker',
+    });
+    await directory.close();
+  });
+
+  it('reports malformed cards as invalid events and keeps working', async () => {
+    const session = new FakeSession();
+    const directory = createAgentDirectory({
+      session: session.asSession(),
+      scope: { org: 'acme', unit: 'support' },
+      maxCardBytes: 4_096,
+    });
+    await directory.start();
+    const events = directory.watch();
+    const topic = (agent: string) => topics.discovery({ org: 'acme', unit: 'support', agent });
+    session.deliver(topic('x1'), 'not json', online);
+    session.deliver(topic('x2'), '{"name":"missing everything"}', online);
+    session.deliver(topic('x3'), cardPayload('someone-else'), online);
+    session.deliver(topic('x4'), `{"pad":"${'x'.repeat(5_000)}"}`, online);
+    session.deliver(topic('ok'), cardPayload('ok'), online);
+    const received = await take(events, 5);
+    expect(received.map((event) => (event.type === 'invalid' ? event.reason : event.type))).toEqual(
+      ['not-json', 'schema', 'topic-mismatch', 'oversize', 'added'],
+    );
+    expect(directory.list().map((entry) => entry.id)).toEqual(['acme/support/ok']);
+    await directory.close();
+  });
+
+  it('reports topics that are not a discovery topic of the prefix as bad-topic', async () => {
+    const session = new FakeSession();
+    const directory = createAgentDirectory({
+      session: session.asSession(),
+      scope: { org: 'acme', unit: 'support' },
+      // A wider filter than the scope's, so that malformed topics reach the directory.
+      filter: '$a2a/v1/discovery/#',
+    });
+    await directory.start();
+    const events = directory.watch();
+    const payload = cardPayload('a');
+    session.deliver('$a2a/v1/discovery/acme/support/a/extra', payload, online);
+    session.deliver('$a2a/v1/discovery/acme/support/a b', payload, online);
+    session.deliver('$a2a/v1/discovery/acme/support/', payload, online);
+    session.deliver('$a2a/v1/discovery/acme/support', payload, online);
+    session.deliver('$a2a/v1/discovery/acme/support/caf\u00e9', payload, online);
+    session.deliver(
+      topics.discovery({ org: 'acme', unit: 'support', agent: 'a' }),
+      payload,
+      online,
+    );
+    const received = await take(events, 6);
+    expect(received.map((event) => (event.type === 'invalid' ? event.reason : event.type))).toEqual(
+      ['bad-topic', 'bad-topic', 'bad-topic', 'bad-topic', 'bad-topic', 'added'],
+    );
+    expect(received[0]).toMatchObject({ address: undefined });
+    expect(directory.get('acme/support/a')).toMatchObject({
+      address: { org: 'acme', unit: 'support', agent: 'a' },
+      topic: '$a2a/v1/discovery/acme/support/a',
+      status: 'online',
+      statusSource: 'agent',
+    });
+    await directory.close();
+  });
+
+  it('answers scoped queries by unit, agent, name, skill, tag and status', async () => {
+    const session = new FakeSession();
+    const put = (agent: string, unit: string, tags: string[], status = 'online') =>
+      session.deliver(
+        topics.discovery({ org: 'acme', unit, agent }),
+        cardPayload(agent, unit, `${agent}-name`, tags),
+        {
+          'a2a-status': status,
+          'a2a-status-source': 'agent',
+        },
+      );
+    put('a', 'u1', ['x']);
+    put('b', 'u1', ['y'], 'offline');
+    put('c', 'u2', ['x', 'y']);
+    const directory = createAgentDirectory({
+      session: session.asSession(),
+      scope: { org: 'acme' },
+    });
+    await directory.start();
+    const ids = (filter: Parameters<typeof directory.list>[0]) =>
+      directory
+        .list(filter)
+        .map((entry) => entry.address.agent)
+        .sort();
+    expect(ids({ unit: 'u1' })).toEqual(['a', 'b']);
+    expect(ids({ agent: 'c' })).toEqual(['c']);
+    expect(ids({ name: 'b-name' })).toEqual(['b']);
+    expect(ids({ skill: 'c-skill' })).toEqual(['c']);
+    expect(ids({ tag: 'x' })).toEqual(['a', 'c']);
+    expect(ids({ tag: 'y', status: 'online' })).toEqual(['c']);
+    expect(ids({ status: ['offline', 'unknown'] })).toEqual(['b']);
+    expect(directory.get('c-name')?.id).toBe('acme/u2/c');
+    expect(directory.get({ org: 'acme', unit: 'u1', agent: 'a' })?.card.name).toBe('a-name');
+    await directory.close();
+  });
+
+  it('falls back to a quiet period when the probe publish is refused', async () => {
+    const session = new FakeSession();
+    session.refusePublishOn = '#';
+    session.deliver(
+      topics.discovery({ org: 'acme', unit: 'support', agent: 'a' }),
+      cardPayload('a'),
+      online,
+    );
+    const directory = createAgentDirectory({
+      session: session.asSession(),
+      scope: { org: 'acme', unit: 'support' },
+      settle: { strategy: 'probe', fallbackQuietMs: 20 },
+    });
+    await directory.start();
+    expect(directory.size).toBe(1);
+    await directory.close();
+  });
+
+  it('supports the quiet strategy', async () => {
+    const session = new FakeSession();
+    session.deliver(
+      topics.discovery({ org: 'acme', unit: 'support', agent: 'a' }),
+      cardPayload('a'),
+      online,
+    );
+    const directory = createAgentDirectory({
+      session: session.asSession(),
+      scope: { org: 'acme', unit: 'support' },
+      settle: { strategy: 'quiet', quietMs: 20, maxMs: 1_000 },
+    });
+    await directory.start();
+    expect(directory.size).toBe(1);
+    expect(session.published).toHaveLength(0);
+    await directory.close();
+  });
+
+  it('rejects a bad scope with INVALID_IDENTIFIER', () => {
+    const session = new FakeSession();
+    expect(() =>
+      createAgentDirectory({ session: session.asSession(), scope: { org: 'a/b' } }),
+    ).toThrowError(expect.objectContaining({ code: 'INVALID_IDENTIFIER' }));
+  });
+});

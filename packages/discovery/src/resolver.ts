@@ -1,0 +1,180 @@
+/**
+ * The resolver: the `discoverAgent` / `discoverAgents` calls of the TDMQ SDKs on top of a
+ * lazily started {@link AgentDirectory}.
+ */
+import type { Logger, MqttSession } from '@a2a-mqtt/connection';
+import { A2A_MQTT_ERROR_CODE, A2AMqttError, type TopicScheme } from '@a2a-mqtt/protocol';
+import { DEFAULT_DISCOVER_TIMEOUT_MS } from './defaults.js';
+import { type AgentDirectory, createAgentDirectory, type SettleOptions } from './directory.js';
+import type { DirectoryEntry } from './directory-types.js';
+import { type AgentFilter, type AgentReference, matchesReference } from './filter.js';
+
+/** Options of {@link createAgentResolver}. */
+export interface AgentResolverOptions {
+  /** A connected session. */
+  session: MqttSession;
+  /** One unit (`{ org, unit }`) or every unit of an org (`{ org }`). */
+  scope: { org: string; unit?: string };
+  /**
+   * Topic scheme (prefix).
+   * @default createTopics() (prefix `$a2a/v1`)
+   */
+  topics?: TopicScheme;
+  /**
+   * How the first call decides the retained set is delivered.
+   * @default { strategy: 'probe' }
+   */
+  settle?: SettleOptions;
+  /**
+   * How long `discoverAgent` waits for an agent missing from the retained set.
+   * @default DEFAULT_DISCOVER_TIMEOUT_MS (3 000)
+   */
+  timeoutMs?: number;
+  /**
+   * Cards larger than this are skipped.
+   * @default DEFAULT_MAX_CARD_BYTES (262 144)
+   */
+  maxCardBytes?: number;
+  /** @default NOOP_LOGGER */
+  logger?: Logger;
+}
+
+/** Options of {@link AgentResolver.discoverAgent}. */
+export interface DiscoverAgentOptions {
+  /**
+   * How long to wait for the agent if it is not in the retained set.
+   * @default the resolver's `timeoutMs`
+   */
+  timeoutMs?: number;
+  /** Aborts the wait (rejects with `ABORTED`). */
+  signal?: AbortSignal;
+}
+
+/** Finds agents by the calls of the TDMQ SDKs; see {@link createAgentResolver}. */
+export interface AgentResolver {
+  /**
+   * The agent named by address, `{org}/{unit}/{agent}`, agent id or card name. Answers as
+   * soon as the retained set is delivered; waits up to `timeoutMs` for an agent that is not
+   * in it yet.
+   * @throws {A2AMqttError} `AGENT_NOT_FOUND` after the wait, `ABORTED`, `CLOSED`.
+   */
+  discoverAgent(reference: AgentReference, options?: DiscoverAgentOptions): Promise<DirectoryEntry>;
+  /** Every agent in scope matching `filter` (an empty array when none). */
+  discoverAgents(filter?: AgentFilter): Promise<DirectoryEntry[]>;
+  /** The live directory behind the resolver (started on the first call). */
+  readonly directory: AgentDirectory;
+  /** Releases the subscription. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Creates a resolver over the retained cards of a scope. The subscription is made on the
+ * first call and kept (later calls answer from memory) until `close()`.
+ *
+ * @example
+ * ```ts
+ * const resolver = createAgentResolver({ session, scope: { org: 'acme', unit: 'support' } });
+ * try {
+ *   const triage = await resolver.discoverAgent('triage');
+ *   const translators = await resolver.discoverAgents({ tag: 'translation', status: 'online' });
+ * } finally {
+ *   await resolver.close();
+ * }
+ * ```
+ */
+export function createAgentResolver(options: AgentResolverOptions): AgentResolver {
+  return new DefaultAgentResolver(options);
+}
+
+class DefaultAgentResolver implements AgentResolver {
+  readonly directory: AgentDirectory;
+  private readonly timeoutMs: number;
+
+  constructor(options: AgentResolverOptions) {
+    this.directory = createAgentDirectory({
+      session: options.session,
+      scope: options.scope,
+      ...(options.topics ? { topics: options.topics } : {}),
+      ...(options.settle ? { settle: options.settle } : {}),
+      ...(options.maxCardBytes === undefined ? {} : { maxCardBytes: options.maxCardBytes }),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_DISCOVER_TIMEOUT_MS;
+  }
+
+  async discoverAgents(filter?: AgentFilter): Promise<DirectoryEntry[]> {
+    await this.directory.start();
+    return this.directory.list(filter);
+  }
+
+  async discoverAgent(
+    reference: AgentReference,
+    options: DiscoverAgentOptions = {},
+  ): Promise<DirectoryEntry> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    // Watch before starting so a card arriving between settle and the lookup is not missed.
+    const events = this.directory.watch();
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await this.directory.start();
+      const known = this.directory.get(reference);
+      if (known) return known;
+      const notFound = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(
+            new A2AMqttError({
+              code: A2A_MQTT_ERROR_CODE.AGENT_NOT_FOUND,
+              message: `no agent card for ${describe(reference)} after ${timeoutMs} ms`,
+              details: { reference: describe(reference), timeoutMs },
+            }),
+          );
+        }, timeoutMs);
+        if (options.signal) {
+          onAbort = () =>
+            reject(
+              new A2AMqttError({
+                code: A2A_MQTT_ERROR_CODE.ABORTED,
+                message: `discoverAgent(${describe(reference)}) was aborted`,
+              }),
+            );
+          if (options.signal.aborted) onAbort();
+          else options.signal.addEventListener('abort', onAbort, { once: true });
+        }
+      });
+      const found = (async (): Promise<DirectoryEntry> => {
+        for await (const event of events) {
+          if (event.type === 'removed' || event.type === 'invalid') continue;
+          if (matchesReference(event.entry, reference)) return event.entry;
+        }
+        throw new A2AMqttError({
+          code: A2A_MQTT_ERROR_CODE.CLOSED,
+          message: 'the resolver was closed',
+        });
+      })();
+      // The loser of the race settles later (the iterator ends in `finally`): keep it quiet.
+      found.catch(() => undefined);
+      notFound.catch(() => undefined);
+      return await Promise.race([found, notFound]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+      await events.return?.();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.directory.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function describe(reference: AgentReference): string {
+  return typeof reference === 'string'
+    ? reference
+    : `${reference.org}/${reference.unit}/${reference.agent}`;
+}

@@ -1,0 +1,150 @@
+/**
+ * Public API of `@a2a-mqtt/protocol`: the pure building blocks of the A2A over MQTT profile
+ * (topic grammar, identifiers, broker URLs, user properties, binding constants, schemas,
+ * errors and requester defaults). No I/O and no `mqtt` import.
+ *
+ * Any new export added here becomes public API. Use named exports, not wildcards.
+ */
+
+export {
+  type AgentCapabilitiesJson,
+  type AgentCardIssue,
+  type AgentCardJson,
+  type AgentCardLike,
+  type AgentCardValidationResult,
+  type AgentInterfaceLike,
+  type AgentSkillJson,
+  assertAgentCard,
+  formatAgentCardIssues,
+  validateAgentCard,
+} from './agent-card.js';
+export {
+  type BuildMqttInterfaceOptions,
+  buildMqttInterface,
+  isMqttInterfaceUrl,
+  isMqttProtocolBinding,
+  MQTT_PROTOCOL_BINDING,
+  MQTT_PROTOCOL_BINDING_ALIASES,
+  type MqttAgentInterface,
+  type MqttInterfaceDetails,
+  type MqttInterfaceTarget,
+  parseMqttInterfaceUrl,
+  readMqttInterface,
+  withMqttInterface,
+} from './binding.js';
+export {
+  A2A_BINDING_ERROR,
+  type BindingErrorKind,
+  type BuildBindingErrorOptions,
+  type BuildJsonRpcErrorOptions,
+  bindingErrorKindOf,
+  buildBindingError,
+  buildJsonRpcError,
+  isRetryableBindingCode,
+  JSON_RPC_ERROR_CODE,
+  type JsonRpcErrorObject,
+  type JsonRpcErrorResponse,
+  type JsonRpcId,
+} from './binding-errors.js';
+export {
+  type BrokerEndpoint,
+  type BrokerProtocol,
+  DEFAULT_BROKER_PORT,
+  DEFAULT_WEBSOCKET_PATH,
+  type FormatBrokerUrlOptions,
+  formatBrokerUrl,
+  parseBrokerUrl,
+  Secret,
+  toBrokerEndpoint,
+} from './broker-url.js';
+export {
+  DEFAULT_A2A_VERSION,
+  DEFAULT_FIRST_REPLY_TIMEOUT_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_RETRY_BACKOFF_MS,
+  DEFAULT_RETRY_JITTER_RATIO,
+  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  type RetryDelayOptions,
+  retryDelayMs,
+} from './defaults.js';
+export {
+  A2A_MQTT_ERROR_CODE,
+  A2AMqttError,
+  type A2AMqttErrorCode,
+  type A2AMqttErrorOptions,
+  isA2AMqttError,
+} from './errors.js';
+export {
+  type AgentAddress,
+  clientIdFor,
+  IDENTIFIER_PATTERN,
+  type IdentifierKind,
+  isValidIdentifier,
+  MAX_POOL_GROUP_ID_LENGTH,
+  type PoolAddress,
+  parseClientId,
+  poolGroupId,
+  type UnitScope,
+  validateAgentAddress,
+  validateIdentifier,
+} from './identifiers.js';
+export {
+  CORRELATION_DATA_BYTES,
+  createContextId,
+  createCorrelationData,
+  createReplySuffix,
+  createTaskId,
+  isUuidV4,
+} from './ids.js';
+export {
+  isMqttInterface,
+  isPresenceStatus,
+  isRequestBindingMetadata,
+  isStatusSource,
+  type MqttInterface,
+  MqttInterfaceSchema,
+  type PresenceStatus,
+  PresenceStatusSchema,
+  parseMqttInterface,
+  parsePresenceStatus,
+  parseRequestBindingMetadata,
+  parseStatusSource,
+  type RequestBindingMetadata,
+  RequestBindingMetadataSchema,
+  type StatusSource,
+  StatusSourceSchema,
+} from './schemas.js';
+export {
+  createTopics,
+  DEFAULT_TOPIC_PREFIX,
+  type OrgScope,
+  type ParsedDiscoveryTopic,
+  type ParsedEventTopic,
+  type ParsedPoolRequestTopic,
+  type ParsedReplyTopic,
+  type ParsedRequestTopic,
+  type ParsedTopic,
+  type ReplyAddress,
+  type ReplyScope,
+  type TopicKind,
+  TopicScheme,
+  type TopicSchemeOptions,
+  validateTopicPrefix,
+} from './topics.js';
+export {
+  ARTIFACT_MODE,
+  EVENT_TYPE,
+  PRESENCE_STATUS,
+  readUserProperty,
+  readUserPropertyAll,
+  SECURITY_PROFILE,
+  SERVICE_PARAMETER,
+  type ServiceParameterRecord,
+  type ServiceParametersToUserPropertiesOptions,
+  STATUS_SOURCE,
+  serviceParametersToUserProperties,
+  USER_PROPERTY,
+  type UserProperties,
+  type UserPropertiesInput,
+  userPropertiesToServiceParameters,
+} from './user-properties.js';

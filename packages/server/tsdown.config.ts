@@ -1,0 +1,3 @@
+import { libraryConfig } from '../../tooling/tsdown-config';
+
+export default libraryConfig(['src/index.ts']);

@@ -1,0 +1,199 @@
+/**
+ * @a2a-mqtt/connection against mosquitto's security profiles: passwords and ACLs, TLS and
+ * mTLS. Each profile accepts the right clients and refuses the wrong ones with typed errors.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectMqttSession, type MqttSession } from '@a2a-mqtt/connection';
+import { type AgentAddress, isA2AMqttError } from '@a2a-mqtt/protocol';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type BrokerHandle, startBroker } from './index.js';
+
+const sessions: MqttSession[] = [];
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((session) => session.close({ force: true })));
+});
+
+async function track(promise: Promise<MqttSession>): Promise<MqttSession> {
+  const session = await promise;
+  sessions.push(session);
+  return session;
+}
+
+const NO_RECONNECT = { enabled: false } as const;
+
+describe('acl profile', () => {
+  let broker: BrokerHandle;
+  const alpha: AgentAddress = { org: 'acme', unit: 'ops', agent: 'alpha' };
+  const beta: AgentAddress = { org: 'acme', unit: 'ops', agent: 'beta' };
+  const PREFIX = '$a2a/v1';
+  beforeAll(async () => {
+    broker = await startBroker({ profile: 'acl', acl: { prefix: PREFIX, agents: [alpha, beta] } });
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+
+  function credentials(agent: AgentAddress) {
+    const found = broker.agentCredentials?.(agent);
+    if (found === undefined) throw new Error('the acl profile has no agent credentials');
+    return found;
+  }
+
+  it('accepts an agent with its credentials', async () => {
+    const { username, password } = credentials(alpha);
+    const session = await track(
+      connectMqttSession({
+        url: broker.url,
+        clientId: username,
+        username,
+        password,
+        reconnect: NO_RECONNECT,
+      }),
+    );
+    expect(session.connected).toBe(true);
+  });
+
+  it('refuses a bad password with NOT_AUTHORIZED and the CONNACK reason code', async () => {
+    const { username } = credentials(alpha);
+    const error = await connectMqttSession({
+      url: broker.url,
+      clientId: username,
+      username,
+      password: 'wrong-password',
+      reconnect: NO_RECONNECT,
+    }).catch((caught: unknown) => caught);
+    expect(isA2AMqttError(error, 'NOT_AUTHORIZED')).toBe(true);
+    expect([0x86, 0x87]).toContain((error as { reasonCode?: number }).reasonCode);
+    expect(String((error as Error).message)).not.toContain('wrong-password');
+  });
+
+  it("refuses publishing to another agent's discovery topic with NOT_AUTHORIZED (0x87)", async () => {
+    const { username, password } = credentials(alpha);
+    const session = await track(
+      connectMqttSession({
+        url: broker.url,
+        clientId: username,
+        username,
+        password,
+        reconnect: NO_RECONNECT,
+      }),
+    );
+    const own = `${PREFIX}/discovery/${alpha.org}/${alpha.unit}/${alpha.agent}`;
+    const other = `${PREFIX}/discovery/${beta.org}/${beta.unit}/${beta.agent}`;
+    await expect(session.publish(own, '{}', { qos: 1 })).resolves.toMatchObject({});
+    await expect(session.publish(other, '{}', { qos: 1 })).rejects.toMatchObject({
+      code: 'NOT_AUTHORIZED',
+      reasonCode: 0x87,
+    });
+    // The refusal does not cost the connection.
+    expect(session.connected).toBe(true);
+    await session.publish(own, '', { qos: 1, retain: true });
+  });
+});
+
+/** A CA that did not sign the broker's certificate. */
+function foreignCa(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'a2a-mqtt-foreign-ca-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.crt',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=foreign-ca',
+      ],
+      { cwd: dir, stdio: 'ignore' },
+    );
+    return readFileSync(join(dir, 'ca.crt'), 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('tls profile', () => {
+  let broker: BrokerHandle;
+  beforeAll(async () => {
+    broker = await startBroker({ profile: 'tls' });
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+
+  it('connects with the broker CA and the server name', async () => {
+    const tls = broker.tls;
+    if (tls === undefined) throw new Error('the tls profile has no TLS material');
+    const session = await track(
+      connectMqttSession({
+        url: broker.url,
+        tls: { ca: tls.ca, servername: tls.serverName },
+        reconnect: NO_RECONNECT,
+      }),
+    );
+    expect(session.connected).toBe(true);
+    expect(session.endpoint?.protocol).toBe('mqtts');
+  });
+
+  it('refuses a broker certificate signed by another CA with CONNECT_FAILED', async () => {
+    const error = await connectMqttSession({
+      url: broker.url,
+      tls: { ca: foreignCa(), servername: broker.tls?.serverName },
+      reconnect: NO_RECONNECT,
+    }).catch((caught: unknown) => caught);
+    expect(isA2AMqttError(error, 'CONNECT_FAILED')).toBe(true);
+    expect((error as { details?: { errorCode?: string } }).details?.errorCode).toMatch(
+      /SELF_SIGNED|UNABLE_TO_VERIFY|UNKNOWN_CA|CERT/,
+    );
+  });
+});
+
+describe('mtls profile', () => {
+  let broker: BrokerHandle;
+  beforeAll(async () => {
+    broker = await startBroker({ profile: 'mtls' });
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+
+  it('connects with a client certificate issued by the broker CA', async () => {
+    const tls = broker.tls;
+    if (tls === undefined) throw new Error('the mtls profile has no TLS material');
+    const client = await tls.issueClientCertificate('alpha.ops.acme');
+    const session = await track(
+      connectMqttSession({
+        url: broker.url,
+        tls: { ca: tls.ca, cert: client.cert, key: client.key, servername: tls.serverName },
+        reconnect: NO_RECONNECT,
+      }),
+    );
+    expect(session.connected).toBe(true);
+  });
+
+  it('refuses a client without a certificate with CONNECT_FAILED', async () => {
+    const error = await connectMqttSession({
+      url: broker.url,
+      tls: { ca: broker.tls?.ca, servername: broker.tls?.serverName },
+      reconnect: NO_RECONNECT,
+      connectTimeoutMs: 5_000,
+    }).catch((caught: unknown) => caught);
+    expect(isA2AMqttError(error, 'CONNECT_FAILED')).toBe(true);
+    const errorCode = (error as { details?: { errorCode?: string } }).details?.errorCode ?? '';
+    // TLS 1.3 reports the refusal as an alert after the handshake (sometimes as a reset).
+    expect(`${errorCode} ${(error as Error).message}`).toMatch(
+      /CERTIFICATE_REQUIRED|ECONNRESET|closed before a CONNACK/,
+    );
+  });
+});
