@@ -245,6 +245,16 @@ export async function createWireSniffer(options: WireSnifferOptions): Promise<Wi
     closed = true;
     unregister();
     waiters.clear();
+    // A forced end only drops the socket: the broker may still route a publish that another
+    // client sends right after to this subscription. UNSUBACK proves the subscription is gone
+    // (tests that need "nobody subscribes" depend on it).
+    if (client.connected) {
+      try {
+        await client.unsubscribeAsync(`${prefix}/#`);
+      } catch {
+        // The connection is already going away: ending it below is all that is left.
+      }
+    }
     await client.endAsync(true);
   };
   const unregister = trackDisposer(close);
