@@ -6,14 +6,30 @@ import { collectGarbage } from './memory.js';
 export interface DiscoveryResults {
   cards: number;
   cardBytes: number;
-  /** createAgentDirectory + start() until the retained set is in (cards parsed and validated). */
+  /**
+   * createAgentDirectory + start() until the retained set is in (cards parsed and validated):
+   * the median of {@link DiscoveryResults.directorySamplesMs}.
+   */
   directoryMs?: number;
+  /** Every load, in run order (each a fresh session and directory). */
+  directorySamplesMs?: number[];
   /** Entries the directory holds after start(). */
   entries?: number;
   /** Heap held by the loaded directory (after a full GC). */
   heapUsedBytes?: number;
-  /** The broker's delivery alone: a bare mqtt.js subscriber counting the retained messages. */
+  /**
+   * The broker's delivery alone: a bare mqtt.js subscriber (QoS 1, like the directory)
+   * counting the retained messages; the median of {@link DiscoveryResults.rawSamplesMs}.
+   */
   rawDeliveryMs: number;
+  /** Every bare delivery, in run order. */
+  rawSamplesMs: number[];
+}
+
+/** The middle sample (the lower middle of an even count). */
+function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as number;
 }
 
 const ORG = 'benchdir';
@@ -102,10 +118,16 @@ async function rawDelivery(broker: BenchBroker, count: number): Promise<number> 
   }
 }
 
-/** 4. A fresh directory loading `cards` retained cards from a broker of its own. */
+/**
+ * 4. A fresh directory loading `cards` retained cards from a broker of its own, `runs` times
+ * (each a fresh session and directory; the bare subscriber likewise, interleaved), reporting
+ * the medians: one load takes a few hundred ms, so a single sample on a shared machine moves
+ * by a third between runs.
+ */
 export async function discoveryScenario(options: {
   cards: number;
   cardBytes: number;
+  runs: number;
   log(line: string): void;
   mqttUnavailable?: string;
 }): Promise<DiscoveryResults> {
@@ -113,38 +135,59 @@ export async function discoveryScenario(options: {
   try {
     options.log(`  discovery: seeding ${options.cards} retained cards`);
     await seed(broker, options.cards, options.cardBytes);
+    const rawSamplesMs: number[] = [];
+    const directorySamplesMs: number[] = [];
     const results: DiscoveryResults = {
       cards: options.cards,
       cardBytes: Buffer.byteLength(discoveryCard(0, broker.url, options.cardBytes)),
-      rawDeliveryMs: await rawDelivery(broker, options.cards),
+      rawDeliveryMs: 0,
+      rawSamplesMs,
     };
-    if (options.mqttUnavailable !== undefined) return results;
-    options.log('  discovery: directory');
-    const { connectMqttSession } = await import('@a2a-mqtt/connection');
-    const { createAgentDirectory } = await import('@a2a-mqtt/discovery');
-    const session = await connectMqttSession({
-      url: broker.url,
-      clientId: `bench-dir-${process.pid}`,
-    });
-    try {
-      collectGarbage();
-      const heapBefore = process.memoryUsage().heapUsed;
-      const start = performance.now();
-      const directory = createAgentDirectory({ session, scope: { org: ORG, unit: UNIT } });
-      try {
-        await withTimeout(directory.start(), 30_000, 'directory start');
-        results.directoryMs = performance.now() - start;
-        results.entries = directory.list().length;
-        collectGarbage();
-        results.heapUsedBytes = process.memoryUsage().heapUsed - heapBefore;
-      } finally {
-        await directory.close();
-      }
-    } finally {
-      await session.close();
+    for (let run = 0; run < options.runs; run++) {
+      rawSamplesMs.push(await rawDelivery(broker, options.cards));
+      if (options.mqttUnavailable !== undefined) continue;
+      options.log(`  discovery: directory, load ${run + 1} of ${options.runs}`);
+      const load = await directoryLoad(broker, run);
+      directorySamplesMs.push(load.ms);
+      results.entries = load.entries;
+      results.heapUsedBytes = load.heapUsedBytes;
+    }
+    results.rawDeliveryMs = median(rawSamplesMs);
+    if (directorySamplesMs.length > 0) {
+      results.directorySamplesMs = directorySamplesMs;
+      results.directoryMs = median(directorySamplesMs);
     }
     return results;
   } finally {
     await broker.stop();
+  }
+}
+
+async function directoryLoad(
+  broker: BenchBroker,
+  run: number,
+): Promise<{ ms: number; entries: number; heapUsedBytes: number }> {
+  const { connectMqttSession } = await import('@a2a-mqtt/connection');
+  const { createAgentDirectory } = await import('@a2a-mqtt/discovery');
+  const session = await connectMqttSession({
+    url: broker.url,
+    clientId: `bench-dir-${process.pid}-${run}`,
+  });
+  try {
+    collectGarbage();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const start = performance.now();
+    const directory = createAgentDirectory({ session, scope: { org: ORG, unit: UNIT } });
+    try {
+      await withTimeout(directory.start(), 30_000, 'directory start');
+      const ms = performance.now() - start;
+      const entries = directory.list().length;
+      collectGarbage();
+      return { ms, entries, heapUsedBytes: process.memoryUsage().heapUsed - heapBefore };
+    } finally {
+      await directory.close();
+    }
+  } finally {
+    await session.close();
   }
 }

@@ -145,6 +145,7 @@ async function main(): Promise<void> {
       ? await discoveryScenario({
           cards: config.discoveryCards,
           cardBytes: config.discoveryCardBytes,
+          runs: config.discoveryRuns,
           log,
           mqttUnavailable,
         }).catch((error: unknown) => {

@@ -104,6 +104,8 @@ const fmt = (value: number | undefined, digits = 2): string =>
   value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
 const int = (value: number | undefined): string =>
   value === undefined || !Number.isFinite(value) ? '-' : Math.round(value).toLocaleString('en-US');
+const samples = (values: readonly number[] | undefined): string =>
+  values === undefined || values.length === 0 ? '-' : values.map((v) => v.toFixed(0)).join(', ');
 const mib = (bytes: number | undefined): string =>
   bytes === undefined ? '-' : (bytes / 1024 / 1024).toFixed(1);
 
@@ -207,10 +209,12 @@ export function renderReport(results: BenchResults): string {
       table(
         ['measure', 'value'],
         [
-          ['createAgentDirectory + start() (ms)', fmt(d.directoryMs, 0)],
+          ['createAgentDirectory + start(), median (ms)', fmt(d.directoryMs, 0)],
+          ['  every load (ms)', samples(d.directorySamplesMs)],
           ['entries loaded', int(d.entries)],
           ['heap held by the directory (MiB)', mib(d.heapUsedBytes)],
-          ['broker delivery alone, bare mqtt.js subscriber (ms)', fmt(d.rawDeliveryMs, 0)],
+          ['broker delivery alone, bare mqtt.js subscriber, median (ms)', fmt(d.rawDeliveryMs, 0)],
+          ['  every delivery (ms)', samples(d.rawSamplesMs)],
         ],
       ),
     );

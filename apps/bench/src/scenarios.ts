@@ -29,6 +29,8 @@ export interface BenchConfig {
   streamHttpFastStore: boolean;
   discoveryCards: number;
   discoveryCardBytes: number;
+  /** Fresh directory loads (and bare deliveries) whose medians are reported. */
+  discoveryRuns: number;
   memoryTasks: number;
   poolSizes: number[];
   poolMs: number;
@@ -50,6 +52,7 @@ export function benchConfig(quick: boolean): BenchConfig {
         streamHttpFastStore: false,
         discoveryCards: 2_000,
         discoveryCardBytes: 2_048,
+        discoveryRuns: 1,
         memoryTasks: 300,
         poolSizes: [1, 2, 4],
         poolMs: 500,
@@ -68,6 +71,7 @@ export function benchConfig(quick: boolean): BenchConfig {
         streamHttpFastStore: true,
         discoveryCards: 10_000,
         discoveryCardBytes: 2_048,
+        discoveryRuns: 3,
         memoryTasks: 1_000,
         poolSizes: [1, 2, 4],
         poolMs: 10_000,

@@ -1,5 +1,6 @@
+import { AgentCard } from '@a2a-js/sdk';
 import { createTopics } from '@a2a-mqtt/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { prepareAgentCard } from './card-codec.js';
 import { createAgentDirectory } from './directory.js';
 import type { DirectoryEvent } from './directory-types.js';
@@ -202,6 +203,48 @@ describe('createAgentDirectory (fake session)', () => {
     expect(ids({ status: ['offline', 'unknown'] })).toEqual(['b']);
     expect(directory.get('c-name')?.id).toBe('acme/u2/c');
     expect(directory.get({ org: 'acme', unit: 'u1', agent: 'a' })?.card.name).toBe('a-name');
+    await directory.close();
+  });
+
+  it('holds validated cards and builds each SDK AgentCard once, on first read', async () => {
+    const session = new FakeSession();
+    const topic = topics.discovery({ org: 'acme', unit: 'support', agent: 'a' });
+    session.deliver(topic, cardPayload('a'), online);
+    const directory = createAgentDirectory({
+      session: session.asSession(),
+      scope: { org: 'acme', unit: 'support' },
+    });
+    const fromJSON = vi.spyOn(AgentCard, 'fromJSON');
+    try {
+      await directory.start();
+      expect(directory.size).toBe(1);
+      expect(fromJSON).not.toHaveBeenCalled();
+      void directory.get('a')?.card;
+      void directory.get('a')?.card;
+      expect(fromJSON).toHaveBeenCalledTimes(1);
+    } finally {
+      fromJSON.mockRestore();
+    }
+    const events = directory.watch();
+    const before = directory.get('a');
+    // The SDK's fromJSON fills the fields the wire JSON leaves out (here the skill's
+    // `examples`, `inputModes` and `securityRequirements`).
+    expect(before?.card.skills[0]).toMatchObject({
+      id: 'a-skill',
+      inputModes: [],
+      securityRequirements: [],
+    });
+    // A status-only change keeps the same card object; the entry is a plain object whose
+    // `card` survives a spread and JSON.stringify.
+    session.deliver(topic, cardPayload('a'), {
+      'a2a-status': 'offline',
+      'a2a-status-source': 'lwt',
+    });
+    const [offline] = await take(events, 1);
+    expect(offline?.type).toBe('offline');
+    expect(offline?.entry.card).toBe(before?.card);
+    expect({ ...offline?.entry }.card).toBe(before?.card);
+    expect(JSON.parse(JSON.stringify(offline?.entry)).card.name).toBe('a');
     await directory.close();
   });
 

@@ -2,6 +2,7 @@
  * The live agent directory: a scoped subscription to retained discovery cards, held as a map
  * of parsed cards with presence, and a stream of change events.
  */
+import type { AgentCard } from '@a2a-js/sdk';
 import type { InboundMessage, Logger, MqttSession, Subscription } from '@a2a-mqtt/connection';
 import {
   A2A_MQTT_ERROR_CODE,
@@ -30,7 +31,7 @@ import {
   matchesFilter,
   matchesReference,
 } from './filter.js';
-import { readPresence } from './presence.js';
+import { type PresenceStatus, readPresence, type StatusSource } from './presence.js';
 import { SILENT_LOGGER } from './silent-logger.js';
 
 /**
@@ -167,15 +168,42 @@ export function createAgentDirectory(options: AgentDirectoryOptions): AgentDirec
   return new DefaultAgentDirectory(options);
 }
 
-/** `{org}/{unit}/{agent}` after the discovery head, each an identifier (`IDENTIFIER_PATTERN`). */
 /** Marks the settle probe as a control message (wire validators skip it). */
 const PROBE_PROPERTIES = Object.freeze({ [USER_PROPERTY.PROBE]: 'discovery-settle' });
 
+/** `{org}/{unit}/{agent}` after the discovery head, each an identifier (`IDENTIFIER_PATTERN`). */
 const DISCOVERY_LEVELS = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
 
 interface StoredEntry {
   entry: DirectoryEntry;
+  /** The retained payload, to skip re-decoding an unchanged card. */
   payload: Buffer;
+  /** The validated card; its SDK object is built on the first read of `entry.card`. */
+  decoded: { readonly card: AgentCard };
+}
+
+/**
+ * An entry whose `card` is an own enumerable getter reading `decoded.card`, so the SDK object
+ * is only built when someone reads it (filters by name or skill, `get`, events, `{...entry}`,
+ * `JSON.stringify`), and every entry of one card shares that one object.
+ */
+function createEntry(
+  base: Pick<DirectoryEntry, 'id' | 'address' | 'topic'>,
+  decoded: { readonly card: AgentCard },
+  status: PresenceStatus,
+  statusSource: StatusSource | undefined,
+): DirectoryEntry {
+  return {
+    id: base.id,
+    address: base.address,
+    topic: base.topic,
+    get card(): AgentCard {
+      return decoded.card;
+    },
+    status,
+    statusSource,
+    updatedAt: Date.now(),
+  };
 }
 
 class DefaultAgentDirectory implements AgentDirectory {
@@ -439,13 +467,8 @@ class DefaultAgentDirectory implements AgentDirectory {
     }
     if (stored?.payload.equals(payload)) {
       if (stored.entry.status === status && stored.entry.statusSource === statusSource) return;
-      const entry: DirectoryEntry = {
-        ...stored.entry,
-        status,
-        statusSource,
-        updatedAt: Date.now(),
-      };
-      this.entries.set(id, { entry, payload });
+      const entry = createEntry(stored.entry, stored.decoded, status, statusSource);
+      this.entries.set(id, { entry, payload, decoded: stored.decoded });
       this.emitStatus(entry, stored.entry);
       return;
     }
@@ -466,16 +489,8 @@ class DefaultAgentDirectory implements AgentDirectory {
       });
       return;
     }
-    const entry: DirectoryEntry = {
-      id,
-      address,
-      topic,
-      card: decoded.card,
-      status,
-      statusSource,
-      updatedAt: Date.now(),
-    };
-    this.entries.set(id, { entry, payload });
+    const entry = createEntry({ id, address, topic }, decoded, status, statusSource);
+    this.entries.set(id, { entry, payload, decoded });
     if (this.watchers.size === 0) return;
     if (!stored) {
       this.emit({ type: 'added', entry });
