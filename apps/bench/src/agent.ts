@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { AgentCard, Artifact, Message, Part, SendMessageRequest, Task } from '@a2a-js/sdk';
+import {
+  type AgentCard,
+  type Artifact,
+  type Message,
+  type Part,
+  type SendMessageRequest,
+  StreamResponse,
+  type Task,
+} from '@a2a-js/sdk';
 import { AgentEvent, type AgentExecutor, type ExecutionEventBus } from '@a2a-js/sdk/server';
 
 // Numeric values of the SDK's enums (the enums are type-only exports of the SDK).
@@ -154,6 +162,27 @@ export function streamExecutor(shape: StreamShape): AgentExecutor {
     },
     async cancelTask() {},
   };
+}
+
+/**
+ * Bytes of one JSON-RPC stream item of {@link streamExecutor} (its middle artifact update, with
+ * UUID task and context ids), for the raw streaming floor to move the same sizes.
+ */
+export function streamItemBytes(shape: StreamShape): number {
+  const i = Math.floor(shape.events / 2);
+  const taskId = randomUUID();
+  const update = {
+    taskId,
+    contextId: randomUUID(),
+    artifact: shape.append
+      ? artifact('tokens', [textPart(`tok${i} `)])
+      : artifact('progress', [textPart(`${i + 1}/${shape.events}`)]),
+    append: shape.append,
+    lastChunk: false,
+    metadata: undefined,
+  };
+  const result = StreamResponse.toJSON({ payload: { $case: 'artifactUpdate', value: update } });
+  return Buffer.byteLength(JSON.stringify({ jsonrpc: '2.0', id: randomUUID(), result }));
 }
 
 /**

@@ -176,3 +176,50 @@ export async function consumeStream(
   const ms = (complete ? last : Math.max(last, deadline)) - start;
   return { events, ms, perSecond: events / (ms / 1000), complete };
 }
+
+/**
+ * The raw streaming floor: one request to a raw server started with `stream`, then counts the
+ * QoS 1 messages it streams back until `events` arrived or `capMs` passed.
+ */
+export async function rawStreamRun(options: {
+  brokerUrl: string;
+  requestTopic: string;
+  requestBytes: number;
+  events: number;
+  capMs: number;
+}): Promise<StreamRun> {
+  const client: MqttClient = await mqtt.connectAsync(options.brokerUrl, {
+    protocolVersion: 5,
+    clean: true,
+    reconnectPeriod: 0,
+  });
+  (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+  try {
+    const replyTopic = `bench/raw/reply/${randomBytes(6).toString('hex')}`;
+    let events = 0;
+    let last = 0;
+    let finished!: () => void;
+    const all = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    client.on('message', () => {
+      events++;
+      last = performance.now();
+      if (events === options.events) finished();
+    });
+    await client.subscribeAsync(replyTopic, { qos: 1 });
+    const start = performance.now();
+    await client.publishAsync(options.requestTopic, Buffer.alloc(options.requestBytes, 0x61), {
+      qos: 1,
+      properties: { responseTopic: replyTopic, correlationData: randomBytes(16) },
+    });
+    const complete = await withTimeout(all, options.capMs, 'raw stream').then(
+      () => true,
+      () => false,
+    );
+    const ms = (complete ? last : Math.max(last, start + options.capMs)) - start;
+    return { events, ms, perSecond: events / (ms / 1000), complete };
+  } finally {
+    await client.endAsync(true);
+  }
+}

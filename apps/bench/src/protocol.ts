@@ -20,7 +20,14 @@ export type ServerCommand =
       prefix?: string;
       pool?: string;
     }
-  | { cmd: 'start-raw'; brokerUrl: string; requestTopic: string; replyBytes: number }
+  | {
+      cmd: 'start-raw';
+      brokerUrl: string;
+      requestTopic: string;
+      replyBytes: number;
+      /** Answer each request with a stream of `events` QoS 1 messages instead of one reply. */
+      stream?: { events: number; window: number };
+    }
   | { cmd: 'memory' }
   | { cmd: 'held' }
   | { cmd: 'release' }

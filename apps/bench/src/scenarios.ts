@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { echoRequest } from './agent.js';
+import { echoRequest, streamItemBytes } from './agent.js';
 import type { BenchBroker } from './broker.js';
 import {
   consumeStream,
@@ -7,6 +7,7 @@ import {
   mqttRequester,
   type RequesterHandle,
   rawRequester,
+  rawStreamRun,
   type StreamRun,
 } from './contenders.js';
 import { type ClosedLoopResult, runClosedLoop, runSequential, withTimeout } from './load.js';
@@ -29,7 +30,7 @@ export interface BenchConfig {
   streamHttpFastStore: boolean;
   discoveryCards: number;
   discoveryCardBytes: number;
-  /** Fresh directory loads (and bare deliveries) whose medians are reported. */
+  /** Measured directory loads (and bare deliveries) after one warm-up; medians are reported. */
   discoveryRuns: number;
   memoryTasks: number;
   poolSizes: number[];
@@ -71,7 +72,7 @@ export function benchConfig(quick: boolean): BenchConfig {
         streamHttpFastStore: true,
         discoveryCards: 10_000,
         discoveryCardBytes: 2_048,
-        discoveryRuns: 3,
+        discoveryRuns: 5,
         memoryTasks: 1_000,
         poolSizes: [1, 2, 4],
         poolMs: 10_000,
@@ -250,7 +251,8 @@ export interface StreamingResults {
 
 /**
  * 3. One task emitting `streamEvents` artifact updates, replaced or appended: events/s over
- * MQTT (our store) and over HTTP SSE (the SDK's store; optionally also ours).
+ * MQTT (our store) and over HTTP SSE (the SDK's store; optionally also ours), next to the raw
+ * mqtt.js streaming floor of the same sizes.
  */
 export async function streamingScenario(context: BenchContext): Promise<StreamingResults> {
   const { config } = context;
@@ -303,8 +305,51 @@ export async function streamingScenario(context: BenchContext): Promise<Streamin
         if (running) await stopContender(running, run?.complete !== true);
       }
     }
+    const label = `streaming ${shape}: raw`;
+    context.log(`  ${label}`);
+    try {
+      results[shape].raw = await rawStreamFloor(context, shape === 'append');
+    } catch (error) {
+      const message = `${label}: ${error instanceof Error ? error.message : String(error)}`;
+      context.errors.push(message);
+      context.log(`  ! ${message}`);
+    }
   }
   return results;
+}
+
+/** Stream items published by our server without waiting for their PUBACK (its window). */
+const STREAM_WINDOW = 16;
+
+/**
+ * (c) for streaming: a bare mqtt.js server streams the same number of QoS 1 messages, of the
+ * size of one of our stream items, with the same publish window and one event-loop turn per
+ * item; no A2A handler, no task store. What the broker hop allows on this machine.
+ */
+async function rawStreamFloor(context: BenchContext, append: boolean): Promise<StreamRun> {
+  const { config } = context;
+  const server = await ServerProcess.start();
+  let run: StreamRun | undefined;
+  try {
+    const requestTopic = `bench/raw/request/${++sequence}`;
+    await server.request({
+      cmd: 'start-raw',
+      brokerUrl: context.broker.url,
+      requestTopic,
+      replyBytes: streamItemBytes({ events: config.streamEvents, append }),
+      stream: { events: config.streamEvents, window: STREAM_WINDOW },
+    });
+    run = await rawStreamRun({
+      brokerUrl: context.broker.url,
+      requestTopic,
+      requestBytes: context.requestBytes,
+      events: config.streamEvents,
+      capMs: config.streamCapMs,
+    });
+    return run;
+  } finally {
+    await (run?.complete === true ? server.stop() : server.kill());
+  }
 }
 
 export interface MemoryRow {

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { AgentCard } from '@a2a-js/sdk';
 import {
   type AgentExecutor,
@@ -8,7 +9,7 @@ import {
 } from '@a2a-js/sdk/server';
 import { jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import express from 'express';
-import mqtt from 'mqtt';
+import mqtt, { type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { benchCard, echoExecutor, holdExecutor, streamExecutor } from './agent.js';
 import { measureMemory } from './memory.js';
 import type {
@@ -112,13 +113,16 @@ export async function runServerRole(): Promise<void> {
         });
         (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
         const reply = Buffer.alloc(command.replyBytes, 0x61);
+        const stream = command.stream;
         client.on('message', (_topic, _payload, packet) => {
           const responseTopic = packet.properties?.responseTopic;
           if (!responseTopic) return;
-          client.publish(responseTopic, reply, {
-            qos: 1,
+          const options = {
+            qos: 1 as const,
             properties: { correlationData: packet.properties?.correlationData },
-          });
+          };
+          if (stream) void rawStream(client, responseTopic, reply, options, stream);
+          else client.publish(responseTopic, reply, options);
         });
         await client.subscribeAsync(command.requestTopic, { qos: 1 });
         closers.push(() => client.endAsync(true).then(() => {}));
@@ -154,4 +158,25 @@ export async function runServerRole(): Promise<void> {
     void stopAll().finally(() => process.exit(0));
   });
   process.send?.({ id: 0, ok: true, result: 'ready' } satisfies ServerReply);
+}
+
+/**
+ * The raw streaming floor: `events` QoS 1 publishes of one stream item's size, at most
+ * `window` unacknowledged (as our server pipelines stream items), yielding to the event loop
+ * after each one as the stream executor does.
+ */
+async function rawStream(
+  client: MqttClient,
+  topic: string,
+  item: Buffer,
+  options: IClientPublishOptions,
+  stream: { events: number; window: number },
+): Promise<void> {
+  const inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < stream.events; i++) {
+    inFlight.push(client.publishAsync(topic, item, options));
+    while (inFlight.length >= stream.window) await inFlight.shift();
+    await yieldToEventLoop();
+  }
+  await Promise.all(inFlight);
 }

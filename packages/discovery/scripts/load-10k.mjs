@@ -153,7 +153,7 @@ try {
       client.on('message', onCard);
       started = performance.now();
       cpu = process.cpuUsage();
-      client.subscribe(filter, { qos: 1 });
+      client.subscribe(filter, { qos: 0 }); // the directory's default QoS
       await all;
       close = () => client.endAsync();
     } else {
@@ -162,7 +162,7 @@ try {
       started = performance.now();
       cpu = process.cpuUsage();
       if (mode === 'session') {
-        await session.subscribe(filter, onCard, { qos: 1 });
+        await session.subscribe(filter, onCard, { qos: 0 });
         await all;
       } else {
         const directory = createAgentDirectory({ session, scope });

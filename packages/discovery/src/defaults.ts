@@ -26,3 +26,9 @@ export const DEFAULT_WATCH_BUFFER_SIZE = 10_000;
 
 /** How long a pool discovery request waits for the reply of a pool member. */
 export const DEFAULT_POOL_DISCOVERY_TIMEOUT_MS = 5_000;
+
+/**
+ * QoS of a directory's discovery subscription (see `AgentDirectoryOptions.qos`): 0, because
+ * the directory re-reads the retained set after every reconnect.
+ */
+export const DEFAULT_DIRECTORY_QOS: 0 | 1 = 0;

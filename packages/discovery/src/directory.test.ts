@@ -3,7 +3,7 @@ import { createTopics } from '@a2a-mqtt/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { prepareAgentCard } from './card-codec.js';
 import { createAgentDirectory } from './directory.js';
-import type { DirectoryEvent } from './directory-types.js';
+import type { DirectoryEntryEvent, DirectoryEvent } from './directory-types.js';
 import { makeCard } from './test-support/cards.js';
 import { FakeSession } from './test-support/fake-session.js';
 
@@ -240,7 +240,7 @@ describe('createAgentDirectory (fake session)', () => {
       'a2a-status': 'offline',
       'a2a-status-source': 'lwt',
     });
-    const [offline] = await take(events, 1);
+    const [offline] = (await take(events, 1)) as DirectoryEntryEvent[];
     expect(offline?.type).toBe('offline');
     expect(offline?.entry.card).toBe(before?.card);
     expect({ ...offline?.entry }.card).toBe(before?.card);

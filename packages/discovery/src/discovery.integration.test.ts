@@ -7,6 +7,7 @@ import { type AgentAddress, clientIdFor, createTopics, isA2AMqttError } from '@a
 import { cutClientSocket, WIRE_RULE } from '@a2a-mqtt/test-harness';
 import { useBroker, useWireCheck } from '@a2a-mqtt/test-harness/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { prepareAgentCard } from './card-codec.js';
 import { createAgentDirectory } from './directory.js';
 import type { DirectoryEntryEvent } from './directory-types.js';
 import { presenceWill } from './presence.js';
@@ -86,6 +87,88 @@ describe.each(['$a2a/v1', 'a2a/v1'])('discovery with prefix %s', (prefix) => {
     expect(directory.get(agent)?.statusSource).toBe('lwt');
     await directory.close();
   });
+
+  it.each([
+    { qos: 0, persistent: true },
+    { qos: 0, persistent: false },
+    { qos: 1, persistent: true },
+    { qos: 1, persistent: false },
+  ] as const)(
+    'a directory at QoS $qos (persistent session: $persistent) catches up on the changes made while it was offline',
+    async ({ qos, persistent }) => {
+      const o = org();
+      const address = (agent: string) => ({ org: o, unit: 'support', agent });
+      const publisher = await connect(`${o}/support/publisher`);
+      const retain = (agent: string, name: string) =>
+        publisher.publish(
+          topics.discovery(address(agent)),
+          prepareAgentCard({
+            card: makeCard(name),
+            agent: address(agent),
+            topics,
+            broker: broker().url,
+          }).payload,
+          {
+            qos: 1,
+            retain: true,
+            properties: {
+              userProperties: { 'a2a-status': 'online', 'a2a-status-source': 'agent' },
+            },
+          },
+        );
+      await retain('a', 'a');
+      await retain('b', 'b');
+      // Reconnects only when the test says so (a long automatic delay, then reconnect()).
+      const watcher = await connect(`${o}/support/watcher`, {
+        reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
+        ...(persistent ? { session: { persistent: true, expiryIntervalSeconds: 60 } } : {}),
+      });
+      const directory = createAgentDirectory({
+        session: watcher,
+        scope: { org: o, unit: 'support' },
+        topics,
+        qos,
+      });
+      await directory.start();
+      expect(
+        directory
+          .list()
+          .map((entry) => entry.address.agent)
+          .sort(),
+      ).toEqual(['a', 'b']);
+      const events = directory.watch();
+
+      const offline = new Promise<void>((resolve) => watcher.on('offline', () => resolve()));
+      cutClientSocket(watcher);
+      await offline;
+      await retain('a', 'renamed');
+      await publisher.publish(topics.discovery(address('b')), '', { qos: 1, retain: true });
+      await retain('c', 'c');
+      const reconnected = new Promise<boolean>((resolve) =>
+        watcher.on('connect', ({ sessionPresent }) => resolve(sessionPresent)),
+      );
+      watcher.client.reconnect();
+      expect(await reconnected).toBe(persistent);
+
+      const seen = new Set<string>();
+      while (seen.size < 3) {
+        const event = (await nextEvent(events, (e) => e.type !== 'invalid')) as DirectoryEntryEvent;
+        const agent = event.entry.address.agent;
+        if (event.type === 'updated' && agent === 'a' && event.entry.card.name === 'renamed') {
+          seen.add('a renamed');
+        } else if (event.type === 'removed' && agent === 'b') seen.add('b removed');
+        else if (event.type === 'added' && agent === 'c') seen.add('c added');
+      }
+      expect(
+        directory
+          .list()
+          .map((entry) => entry.address.agent)
+          .sort(),
+      ).toEqual(['a', 'c']);
+      expect(directory.get(address('a'))?.card.name).toBe('renamed');
+      await directory.close();
+    },
+  );
 
   it('republishes the card after an automatic reconnect', async () => {
     const agent = { org: org(), unit: 'support', agent: 'flaky' };

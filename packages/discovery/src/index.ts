@@ -19,6 +19,7 @@ export {
   parseAgentUrl,
 } from './card-resolver.js';
 export {
+  DEFAULT_DIRECTORY_QOS,
   DEFAULT_DISCOVER_TIMEOUT_MS,
   DEFAULT_MAX_CARD_BYTES,
   DEFAULT_POOL_DISCOVERY_TIMEOUT_MS,

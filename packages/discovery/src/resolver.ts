@@ -35,6 +35,11 @@ export interface AgentResolverOptions {
    * @default DEFAULT_MAX_CARD_BYTES (262 144)
    */
   maxCardBytes?: number;
+  /**
+   * QoS of the directory's discovery subscription (see `AgentDirectoryOptions.qos`).
+   * @default DEFAULT_DIRECTORY_QOS (0)
+   */
+  qos?: 0 | 1;
   /** @default NOOP_LOGGER */
   logger?: Logger;
 }
@@ -98,6 +103,7 @@ class DefaultAgentResolver implements AgentResolver {
       ...(options.topics ? { topics: options.topics } : {}),
       ...(options.settle ? { settle: options.settle } : {}),
       ...(options.maxCardBytes === undefined ? {} : { maxCardBytes: options.maxCardBytes }),
+      ...(options.qos === undefined ? {} : { qos: options.qos }),
       ...(options.logger ? { logger: options.logger } : {}),
     });
     this.timeoutMs = options.timeoutMs ?? DEFAULT_DISCOVER_TIMEOUT_MS;
