@@ -124,7 +124,7 @@ async function main(): Promise<void> {
       log(`! contender (a) unavailable: ${mqttUnavailable}`);
     }
     log('in-process SDK handler');
-    const inProcess = await measureInProcess(config.inProcessMs);
+    const inProcess = await measureInProcess(config.inProcessMs, config.streamEvents);
     const context: BenchContext = {
       config,
       broker,

@@ -148,9 +148,18 @@ export function renderReport(results: BenchResults): string {
     `Payload: ${results.payload.textBytes} B of text; SendMessage request ${results.payload.requestBytes} B, reply ${results.payload.replyBytes} B (raw floor moves the same sizes)`,
   );
   if (results.inProcess) {
+    const p = results.inProcess;
     out.push(
-      `SDK JSON-RPC handler alone, in process, sequential: ${int(results.inProcess.handlerPerSecond)} requests/s`,
+      `SDK JSON-RPC handler alone, in process, sequential: ${int(p.handlerPerSecond)} requests/s` +
+        (p.handlerFastStorePerSecond === undefined
+          ? ''
+          : ` (InMemoryTaskStore), ${int(p.handlerFastStorePerSecond)} requests/s (FastInMemoryTaskStore)`),
     );
+    if (p.streamPerSecond) {
+      out.push(
+        `SDK handler alone, in process, one stream (FastInMemoryTaskStore): replace ${int(p.streamPerSecond.replace)} items/s, append ${int(p.streamPerSecond.append)} items/s`,
+      );
+    }
   }
   out.push('');
   out.push(`### 1. Latency: ${results.latency.calls} sequential SendMessage calls (ms)`);
