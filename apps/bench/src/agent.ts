@@ -108,6 +108,12 @@ export function echoExecutor(): AgentExecutor {
   };
 }
 
+/** Text of the warm-up request of the streaming scenario (answered with a short stream). */
+export const STREAM_WARMUP_TEXT = 'warm-up';
+
+/** Artifact updates of the warm-up stream (at most the measured stream's count). */
+export const STREAM_WARMUP_EVENTS = 200;
+
 /** Shape of the streaming scenario. */
 export interface StreamShape {
   /** Artifact updates emitted by the one task. */
@@ -129,6 +135,12 @@ export function streamExecutor(shape: StreamShape): AgentExecutor {
   return {
     async execute(requestContext, bus) {
       const { taskId, contextId } = requestContext;
+      // The warm-up request gets a short stream of the same shape (JIT and connection warm).
+      const first = requestContext.userMessage.parts[0]?.content;
+      const events =
+        first?.$case === 'text' && first.value === STREAM_WARMUP_TEXT
+          ? Math.min(STREAM_WARMUP_EVENTS, shape.events)
+          : shape.events;
       bus.publish(
         AgentEvent.task({
           id: taskId,
@@ -143,16 +155,16 @@ export function streamExecutor(shape: StreamShape): AgentExecutor {
           metadata: undefined,
         }),
       );
-      for (let i = 0; i < shape.events; i++) {
+      for (let i = 0; i < events; i++) {
         bus.publish(
           AgentEvent.artifactUpdate({
             taskId,
             contextId,
             artifact: shape.append
               ? artifact('tokens', [textPart(`tok${i} `)])
-              : artifact('progress', [textPart(`${i + 1}/${shape.events}`)]),
+              : artifact('progress', [textPart(`${i + 1}/${events}`)]),
             append: shape.append && i > 0,
-            lastChunk: i === shape.events - 1,
+            lastChunk: i === events - 1,
             metadata: undefined,
           }),
         );

@@ -12,6 +12,8 @@ export interface BenchBroker {
   port: number;
   /** Who started it: the test harness or the bench's own fallback. */
   source: 'test-harness' | 'bench';
+  /** Process id of the broker (for its CPU time), when known. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startBenchBroker(): Promise<BenchBroker> {
         host: handle.host,
         port: handle.port,
         source: 'test-harness',
+        ...(handle.pid !== undefined ? { pid: handle.pid } : {}),
         stop: () => handle.stop(),
       };
     }
@@ -48,6 +51,7 @@ interface BrokerLike {
   url: string;
   host: string;
   port: number;
+  pid?: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -112,6 +116,7 @@ async function spawnMosquitto(): Promise<BenchBroker> {
     host: '127.0.0.1',
     port,
     source: 'bench',
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');

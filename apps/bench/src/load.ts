@@ -1,3 +1,4 @@
+import type { CpuPerCall } from './cpu.js';
 import { elapsedMs } from './stats.js';
 
 /** One operation under test; resolves when it has completed. */
@@ -26,6 +27,8 @@ export interface SequentialOptions {
   warmup: number;
   /** Bound on one call. */
   callTimeoutMs: number;
+  /** Called after the warm-up, just before the measured calls. */
+  beforeWindow?: () => Promise<void>;
 }
 
 /** Runs `operation` `count` times one after the other; returns each call's latency in ms. */
@@ -36,6 +39,7 @@ export async function runSequential(
   for (let i = 0; i < options.warmup; i++) {
     await withTimeout(operation(), options.callTimeoutMs, 'warm-up call');
   }
+  await options.beforeWindow?.();
   const samples = new Float64Array(options.count);
   for (let i = 0; i < options.count; i++) {
     const start = process.hrtime.bigint();
@@ -54,6 +58,8 @@ export interface ClosedLoopOptions {
   warmupMs: number;
   /** Bound on one call. */
   callTimeoutMs: number;
+  /** Called after the warm-up, just before the measured window. */
+  beforeWindow?: () => Promise<void>;
 }
 
 export interface ClosedLoopResult {
@@ -62,6 +68,8 @@ export interface ClosedLoopResult {
   elapsedMs: number;
   perSecond: number;
   firstError?: string;
+  /** CPU time per completed call of each process, when measured (see `cpu.ts`). */
+  cpuPerCallUs?: CpuPerCall;
 }
 
 /**
@@ -96,5 +104,6 @@ export async function runClosedLoop(
     return { completed, errors, elapsedMs: took, perSecond: completed / (took / 1000), firstError };
   };
   if (options.warmupMs > 0) await phase(options.warmupMs);
+  await options.beforeWindow?.();
   return phase(options.durationMs);
 }

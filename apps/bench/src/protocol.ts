@@ -29,6 +29,8 @@ export type ServerCommand =
       stream?: { events: number; window: number };
     }
   | { cmd: 'memory' }
+  /** Process CPU time so far (user + system), in microseconds. */
+  | { cmd: 'cpu' }
   | { cmd: 'held' }
   | { cmd: 'release' }
   | { cmd: 'stop' };

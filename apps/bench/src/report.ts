@@ -1,8 +1,15 @@
+import type { CpuPerCall } from './cpu.js';
 import type { DiscoveryResults } from './discovery.js';
 import type { InProcessFigures } from './in-process.js';
 import type { ClosedLoopResult } from './load.js';
-import type { ContenderName, MemoryRow, PoolRow, StreamingResults } from './scenarios.js';
-import { type LatencySummary, ratio } from './stats.js';
+import type {
+  ContenderName,
+  LatencyResult,
+  MemoryRow,
+  PoolRow,
+  StreamingResults,
+} from './scenarios.js';
+import { ratio } from './stats.js';
 
 export interface MachineInfo {
   cpuModel: string;
@@ -22,7 +29,7 @@ export interface BenchResults {
   machine: MachineInfo;
   payload: { textBytes: number; requestBytes: number; replyBytes: number };
   inProcess?: InProcessFigures;
-  latency: { calls: number; results: Partial<Record<ContenderName, LatencySummary>> };
+  latency: { calls: number; results: Partial<Record<ContenderName, LatencyResult>> };
   throughput: {
     inFlight: number;
     durationMs: number;
@@ -128,6 +135,12 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), rule, ...rows.map(line)].join('\n');
 }
 
+const CPU_HEADERS = ['CPU µs/call client', 'server', 'broker'];
+
+function cpuCells(cpu: CpuPerCall | undefined): string[] {
+  return [fmt(cpu?.client, 0), fmt(cpu?.server, 0), fmt(cpu?.broker, 0)];
+}
+
 const LABEL: Record<ContenderName, string> = {
   mqtt: '(a) a2a-mqtt client+server over MQTT',
   http: '(b) @a2a-js/sdk JSON-RPC over HTTP',
@@ -165,7 +178,7 @@ export function renderReport(results: BenchResults): string {
   out.push(`### 1. Latency: ${results.latency.calls} sequential SendMessage calls (ms)`);
   out.push(
     table(
-      ['contender', 'p50', 'p90', 'p99', 'mean', 'max'],
+      ['contender', 'p50', 'p90', 'p99', 'mean', 'max', ...CPU_HEADERS],
       (['mqtt', 'http', 'raw'] as const).map((name) => {
         const s = results.latency.results[name];
         return [
@@ -175,6 +188,7 @@ export function renderReport(results: BenchResults): string {
           fmt(s?.p99, 3),
           fmt(s?.mean, 3),
           fmt(s?.max, 2),
+          ...cpuCells(s?.cpuPerCallUs),
         ];
       }),
     ),
@@ -185,12 +199,21 @@ export function renderReport(results: BenchResults): string {
   );
   out.push(
     table(
-      ['contender', 'completed/s', 'completed', 'errors'],
+      ['contender', 'completed/s', 'completed', 'errors', ...CPU_HEADERS],
       (['mqtt', 'http', 'raw'] as const).map((name) => {
         const t = results.throughput.results[name];
-        return [LABEL[name], int(t?.perSecond), int(t?.completed), int(t?.errors)];
+        return [
+          LABEL[name],
+          int(t?.perSecond),
+          int(t?.completed),
+          int(t?.errors),
+          ...cpuCells(t?.cpuPerCallUs),
+        ];
       }),
     ),
+  );
+  out.push(
+    'CPU µs/call: CPU time (user + system, all threads) of the requester, the server process and the broker per completed call over the measured window; the two cores are shared by all three.',
   );
   if (results.streaming) {
     const s = results.streaming;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { echoRequest, streamItemBytes } from './agent.js';
+import { echoRequest, STREAM_WARMUP_TEXT, streamItemBytes } from './agent.js';
 import type { BenchBroker } from './broker.js';
 import {
   consumeStream,
@@ -10,6 +10,7 @@ import {
   rawStreamRun,
   type StreamRun,
 } from './contenders.js';
+import { type CpuPerCall, cpuMeter } from './cpu.js';
 import { type ClosedLoopResult, runClosedLoop, runSequential, withTimeout } from './load.js';
 import { measureMemory } from './memory.js';
 import type { ExecutorSpec, MemoryFigures, StoreKind } from './protocol.js';
@@ -194,22 +195,35 @@ async function eachContender<T>(
   return results;
 }
 
+/** The broker's pid for contenders that go through it (HTTP does not). */
+function brokerPidOf(context: BenchContext, name: ContenderName): number | undefined {
+  return name === 'http' ? undefined : context.broker.pid;
+}
+
 const STORE_OF: Record<ContenderName, StoreKind> = { mqtt: 'fast', http: 'sdk', raw: 'sdk' };
+
+/** Latency percentiles of one contender, with its CPU time per call. */
+export interface LatencyResult extends LatencySummary {
+  cpuPerCallUs?: CpuPerCall;
+}
 
 /** 1. Sequential non-streaming calls: p50/p90/p99 per contender. */
 export async function latencyScenario(
   context: BenchContext,
-): Promise<Partial<Record<ContenderName, LatencySummary>>> {
+): Promise<Partial<Record<ContenderName, LatencyResult>>> {
   const { config } = context;
   return eachContender(context, 'latency', ['raw', 'http', 'mqtt'], async (name) => {
     const running = await startContender(context, name, { kind: 'echo' }, STORE_OF[name]);
     try {
+      const cpu = cpuMeter(running.servers, brokerPidOf(context, name));
       const samples = await runSequential(running.requester.send, {
         count: config.latencyCalls,
         warmup: config.latencyWarmup,
         callTimeoutMs: config.callTimeoutMs,
+        beforeWindow: () => cpu.start(),
       });
-      return summarize(samples);
+      const cpuPerCallUs = await cpu.stop(config.latencyCalls);
+      return { ...summarize(samples), ...(cpuPerCallUs ? { cpuPerCallUs } : {}) };
     } finally {
       await stopContender(running);
     }
@@ -224,12 +238,16 @@ export async function throughputScenario(
   return eachContender(context, 'throughput', ['raw', 'http', 'mqtt'], async (name) => {
     const running = await startContender(context, name, { kind: 'echo' }, STORE_OF[name]);
     try {
-      const result = await runClosedLoop(running.requester.send, {
+      const cpu = cpuMeter(running.servers, brokerPidOf(context, name));
+      const measured = await runClosedLoop(running.requester.send, {
         inFlight: config.inFlight,
         durationMs: config.throughputMs,
         warmupMs: config.throughputWarmupMs,
         callTimeoutMs: config.callTimeoutMs,
+        beforeWindow: () => cpu.start(),
       });
+      const cpuPerCallUs = await cpu.stop(measured.completed);
+      const result: ClosedLoopResult = cpuPerCallUs ? { ...measured, cpuPerCallUs } : measured;
       if (result.errors > 0) {
         context.errors.push(
           `throughput/${name}: ${result.errors} failed calls (${result.firstError})`,
@@ -290,6 +308,13 @@ export async function streamingScenario(context: BenchContext): Promise<Streamin
           variant.store,
         );
         if (!running.requester.client) throw new Error('no A2A client');
+        // A short stream of the same shape first: every contender is measured warm.
+        const warmUp = await consumeStream(
+          running.requester.client,
+          echoRequest(STREAM_WARMUP_TEXT),
+          config.streamCapMs,
+        );
+        if (!warmUp.complete) throw new Error('the warm-up stream did not complete');
         run = await consumeStream(
           running.requester.client,
           echoRequest('stream'),
@@ -339,13 +364,17 @@ async function rawStreamFloor(context: BenchContext, append: boolean): Promise<S
       replyBytes: streamItemBytes({ events: config.streamEvents, append }),
       stream: { events: config.streamEvents, window: STREAM_WINDOW },
     });
-    run = await rawStreamRun({
+    const streamOptions = {
       brokerUrl: context.broker.url,
       requestTopic,
       requestBytes: context.requestBytes,
       events: config.streamEvents,
       capMs: config.streamCapMs,
-    });
+    };
+    // One unmeasured stream first, as for the A2A contenders (the raw stream is short).
+    const warmUp = await rawStreamRun(streamOptions);
+    if (!warmUp.complete) throw new Error('the raw warm-up stream did not complete');
+    run = await rawStreamRun(streamOptions);
     return run;
   } finally {
     await (run?.complete === true ? server.stop() : server.kill());

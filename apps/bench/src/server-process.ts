@@ -79,6 +79,11 @@ export class ServerProcess {
     return this.request<MemoryFigures>({ cmd: 'memory' });
   }
 
+  /** The process's CPU time so far (user + system, all its threads), in microseconds. */
+  cpuMicros(): Promise<number> {
+    return this.request<number>({ cmd: 'cpu' });
+  }
+
   /** Closes the servers it runs, then ends the process (SIGKILL if it does not exit). */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;

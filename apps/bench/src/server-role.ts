@@ -130,6 +130,10 @@ export async function runServerRole(): Promise<void> {
       }
       case 'memory':
         return measureMemory();
+      case 'cpu': {
+        const usage = process.cpuUsage();
+        return usage.user + usage.system;
+      }
       case 'held':
         return held?.held() ?? 0;
       case 'release':
