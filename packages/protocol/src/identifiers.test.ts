@@ -118,8 +118,10 @@ describe('poolGroupId', () => {
 
     const long = poolGroupId({ org: 'o', unit: 'u', pool: 'p'.repeat(57) });
     expect(long).toHaveLength(MAX_POOL_GROUP_ID_LENGTH);
-    expect(long).toMatch(/^a2a\.o\.u\.p+-[0-9a-f]{8}$/);
+    expect(long).toMatch(/^a2a\.o\.u\.p+\.[0-9a-f]{8}$/);
     expect(isValidIdentifier(long)).toBe(true);
+    // The contract's sanitised set, hash separator included.
+    expect(long).toMatch(/^[A-Za-z0-9._]+$/);
   });
 
   it('gives distinct hashes to distinct long pools sharing a truncated prefix', () => {

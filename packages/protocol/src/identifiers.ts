@@ -152,9 +152,10 @@ export function fnv1a32Hex(value: string): string {
 /**
  * The deterministic shared-subscription group id of a pool: `a2a.{org}.{unit}.{pool}` with
  * characters outside `[A-Za-z0-9._]` replaced by `_`, at most
- * {@link MAX_POOL_GROUP_ID_LENGTH} characters. A longer id is truncated and ends with `-` and
+ * {@link MAX_POOL_GROUP_ID_LENGTH} characters. A longer id is truncated and ends with `.` and
  * the 8 hex digits of the FNV-1a 32-bit hash of the unsanitised id, so distinct pools keep
- * distinct groups. Every member of a pool computes the same id; it is never random.
+ * distinct groups and the whole id stays within `[A-Za-z0-9._]`. Every member of a pool
+ * computes the same id; it is never random.
  *
  * @example
  * ```ts
@@ -171,6 +172,6 @@ export function poolGroupId(pool: PoolAddress): string {
   const base = `a2a.${validateIdentifier(pool.org, 'org')}.${validateIdentifier(pool.unit, 'unit')}.${validateIdentifier(pool.pool, 'pool')}`;
   const sanitised = base.replace(/[^A-Za-z0-9._]/g, '_');
   if (sanitised.length <= MAX_POOL_GROUP_ID_LENGTH) return sanitised;
-  const suffix = `-${fnv1a32Hex(base)}`;
+  const suffix = `.${fnv1a32Hex(base)}`;
   return `${sanitised.slice(0, MAX_POOL_GROUP_ID_LENGTH - suffix.length)}${suffix}`;
 }

@@ -127,11 +127,39 @@ describe('service parameters', () => {
     });
     expect(userPropertiesToServiceParameters(props)).toEqual({
       'A2A-Version': '1.0',
-      'A2A-Extensions': 'https://e/2',
+      'A2A-Extensions': 'https://e/1,https://e/2',
       'X-Trace': 't',
     });
     expect(userPropertiesToServiceParameters(undefined)).toEqual({});
     expect(userPropertiesToServiceParameters(null)).toEqual({});
+  });
+
+  it('joins every repeated A2A-Extensions value with "," (all spellings, blanks skipped)', () => {
+    const props = mqttJsProperties({
+      'A2A-Extensions': ['https://e/1', ' ', 'https://e/2,https://e/3'],
+      'a2a-extensions': 'https://e/4',
+    });
+    expect(userPropertiesToServiceParameters(props)).toEqual({
+      'A2A-Extensions': 'https://e/1,https://e/2,https://e/3,https://e/4',
+    });
+    expect(userPropertiesToServiceParameters({ 'A2A-Extensions': ['', ' '] })).toEqual({
+      'A2A-Extensions': '',
+    });
+  });
+
+  it('takes the last value of a repeated A2A-Version (and of other parameters)', () => {
+    const props = mqttJsProperties({
+      'A2A-Version': ['0.3', '1.0'],
+      'X-Trace': ['a', 'b'],
+    });
+    expect(userPropertiesToServiceParameters(props)).toEqual({
+      'A2A-Version': '1.0',
+      'X-Trace': 'b',
+    });
+    // Several spellings: the key listed last wins.
+    expect(userPropertiesToServiceParameters({ 'a2a-version': '0.3', 'A2A-VERSION': '1.0' })).toEqual(
+      { 'A2A-Version': '1.0' },
+    );
   });
 
   it('round-trips service parameters', () => {

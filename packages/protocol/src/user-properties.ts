@@ -176,12 +176,19 @@ export function serviceParametersToUserProperties(
  * Reads A2A service parameters back from MQTT user properties: `A2A-Version` and
  * `A2A-Extensions` (case-insensitive, returned under their canonical names) and every key that
  * does not start with `a2a-`. The binding's `a2a-*` properties are not service parameters.
- * A repeated key yields its last value.
+ *
+ * Repeated properties (an array from mqtt.js, or the same name in several spellings):
+ * - `A2A-Extensions` is a comma-separated list, so every value is kept: the values are joined
+ *   with `,` in the order they are listed (blank values skipped; only blank values give `''`).
+ * - `A2A-Version` and every other parameter take the **last** value listed (the repository's
+ *   rule for a repeated user property); with several spellings, the key listed last wins.
  *
  * @example
  * ```ts
  * userPropertiesToServiceParameters({ 'a2a-version': '1.0', 'a2a-status': 'online', trace: 'x' });
  * // { 'A2A-Version': '1.0', trace: 'x' }
+ * userPropertiesToServiceParameters({ 'A2A-Extensions': ['https://e/1', 'https://e/2'] });
+ * // { 'A2A-Extensions': 'https://e/1,https://e/2' }
  * ```
  */
 export function userPropertiesToServiceParameters(
@@ -193,8 +200,19 @@ export function userPropertiesToServiceParameters(
     const name = serviceParameterName(key);
     if (name === undefined) continue;
     const values = valuesOf(props[key]);
-    const last = values[values.length - 1];
-    if (last !== undefined) result[name] = last;
+    if (values.length === 0) continue;
+    if (name === SERVICE_PARAMETER.EXTENSIONS) {
+      result[name] = joinListValues(result[name], values);
+      continue;
+    }
+    result[name] = values[values.length - 1] as string;
   }
   return result;
+}
+
+/** Appends the non-blank `values` to a comma-separated list (`previous` may be undefined). */
+function joinListValues(previous: string | undefined, values: readonly string[]): string {
+  const parts = previous === undefined || previous.trim() === '' ? [] : [previous];
+  for (const value of values) if (value.trim() !== '') parts.push(value);
+  return parts.join(',');
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { connectMqttSession, type MqttSession } from '@a2a-mqtt/connection';
 import { type AgentAddress, isA2AMqttError } from '@a2a-mqtt/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerHandle, startBroker } from './index.js';
+import { type BrokerHandle, generateTlsMaterial, startBroker } from './index.js';
 
 const sessions: MqttSession[] = [];
 afterEach(async () => {
@@ -146,6 +146,24 @@ describe('tls profile', () => {
     expect(session.endpoint?.protocol).toBe('mqtts');
   });
 
+  it('refuses a server name the broker certificate does not cover with CONNECT_FAILED', async () => {
+    // The same CA as the passing case above: only the server name differs.
+    const tls = broker.tls;
+    if (tls === undefined) throw new Error('the tls profile has no TLS material');
+    const error = await connectMqttSession({
+      url: broker.url,
+      tls: { ca: tls.ca, servername: 'wrong.example' },
+      reconnect: NO_RECONNECT,
+    }).catch((caught: unknown) => caught);
+    expect(isA2AMqttError(error, 'CONNECT_FAILED')).toBe(true);
+    const cause = (error as Error).cause as (Error & { code?: string }) | undefined;
+    expect(cause?.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(String(cause?.message)).toContain('wrong.example');
+    expect((error as { details?: { errorCode?: string } }).details?.errorCode).toBe(
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+    );
+  });
+
   it('refuses a broker certificate signed by another CA with CONNECT_FAILED', async () => {
     const error = await connectMqttSession({
       url: broker.url,
@@ -161,11 +179,14 @@ describe('tls profile', () => {
 
 describe('mtls profile', () => {
   let broker: BrokerHandle;
+  let foreignDir: string;
   beforeAll(async () => {
     broker = await startBroker({ profile: 'mtls' });
+    foreignDir = mkdtempSync(join(tmpdir(), 'a2a-mqtt-foreign-tls-'));
   });
   afterAll(async () => {
     await broker?.close();
+    if (foreignDir !== undefined) rmSync(foreignDir, { recursive: true, force: true });
   });
 
   it('connects with a client certificate issued by the broker CA', async () => {
@@ -180,6 +201,28 @@ describe('mtls profile', () => {
       }),
     );
     expect(session.connected).toBe(true);
+  });
+
+  it('refuses a client certificate issued by a foreign CA with CONNECT_FAILED (unknown CA)', async () => {
+    const tls = broker.tls;
+    if (tls === undefined) throw new Error('the mtls profile has no TLS material');
+    // A second, complete set of TLS material from the harness generator, in its own directory:
+    // a well-formed client certificate whose CA the broker does not trust.
+    const foreign = await generateTlsMaterial(foreignDir);
+    const stranger = await foreign.issueClientCertificate('alpha.ops.acme');
+    const error = await connectMqttSession({
+      url: broker.url,
+      tls: { ca: tls.ca, cert: stranger.cert, key: stranger.key, servername: tls.serverName },
+      reconnect: NO_RECONNECT,
+      connectTimeoutMs: 5_000,
+    }).catch((caught: unknown) => caught);
+    expect(isA2AMqttError(error, 'CONNECT_FAILED')).toBe(true);
+    const cause = (error as Error).cause as (Error & { code?: string }) | undefined;
+    // mosquitto rejects the certificate with a TLS "unknown CA" alert.
+    expect(cause?.code).toBe('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
+    expect((error as { details?: { errorCode?: string } }).details?.errorCode).toBe(
+      'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+    );
   });
 
   it('refuses a client without a certificate with CONNECT_FAILED', async () => {

@@ -90,16 +90,44 @@ describe('acl profile', () => {
     expect(seenByDave).not.toContain(`${prefix}/discovery/acme/sales/alice`);
   });
 
-  it('forces the username as client id (no client id spoofing)', async () => {
-    const credentials = broker.agentCredentials!(bob);
-    const client = await mqtt.connectAsync(
-      broker.clientOptions({ ...credentials, clientId: 'acme/sales/alice' }),
-    );
-    clients.push(client);
-    // The broker would have kicked alice if bob's connection took her client id; alice
-    // publishing her own card still works.
+  it("forces the username as client id: bob claiming alice's client id does not take her connection over", async () => {
+    // Alice first, then bob with alice's client id: without `use_username_as_clientid` the broker
+    // would hand bob alice's session and disconnect her (session takeover, DISCONNECT 0x8E).
     const aliceClient = await connectAgent(alice);
-    await aliceClient.publishAsync(`${prefix}/discovery/acme/sales/alice`, 'x', { qos: 1 });
+    const aliceEvents: string[] = [];
+    aliceClient.on('disconnect', (packet) =>
+      aliceEvents.push(`disconnect 0x${(packet.reasonCode ?? 0).toString(16)}`),
+    );
+    aliceClient.on('close', () => aliceEvents.push('close'));
+    aliceClient.on('offline', () => aliceEvents.push('offline'));
+    const bobCredentials = broker.agentCredentials!(bob);
+    // connectAsync resolves on bob's CONNACK: the broker has handled his CONNECT, and a takeover
+    // writes alice's DISCONNECT before that CONNACK.
+    const bobClient = await mqtt.connectAsync(
+      broker.clientOptions({ ...bobCredentials, clientId: 'acme/sales/alice' }),
+    );
+    clients.push(bobClient);
+    expect(bobClient.connected).toBe(true);
+    // A round trip on alice's own connection after bob's CONNACK: a takeover would show up as a
+    // DISCONNECT / close on her socket before (or instead of) this PUBACK.
+    let outcome: string | undefined;
+    aliceClient.once('close', () => {
+      outcome ??= 'alice closed';
+    });
+    aliceClient.publishAsync(`${prefix}/discovery/acme/sales/alice`, 'x', { qos: 1 }).then(
+      () => {
+        outcome ??= 'acked';
+      },
+      (error: Error) => {
+        outcome ??= `alice's publish failed: ${error.message}`;
+      },
+    );
+    await waitFor(() => outcome, {
+      ...TIMEOUT,
+      description: "alice's PUBACK or her connection closing",
+    });
+    expect(outcome).toBe('acked');
+    expect(aliceEvents).toEqual([]);
     expect(aliceClient.connected).toBe(true);
   });
 
