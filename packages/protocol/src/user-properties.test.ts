@@ -157,9 +157,9 @@ describe('service parameters', () => {
       'X-Trace': 'b',
     });
     // Several spellings: the key listed last wins.
-    expect(userPropertiesToServiceParameters({ 'a2a-version': '0.3', 'A2A-VERSION': '1.0' })).toEqual(
-      { 'A2A-Version': '1.0' },
-    );
+    expect(
+      userPropertiesToServiceParameters({ 'a2a-version': '0.3', 'A2A-VERSION': '1.0' }),
+    ).toEqual({ 'A2A-Version': '1.0' });
   });
 
   it('round-trips service parameters', () => {
