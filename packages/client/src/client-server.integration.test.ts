@@ -15,6 +15,7 @@ import {
   createRequestHandler,
   FastInMemoryTaskStore,
 } from '@a2a-mqtt/server';
+import { waitFor } from '@a2a-mqtt/test-harness';
 import { describeBrokers, useWireCheck } from '@a2a-mqtt/test-harness/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type A2AMqttClient, createA2AMqttClient } from './create-client';
@@ -166,11 +167,33 @@ describeBrokers('client <-> server', (broker, target) => {
       ]);
     });
 
-    it('resubscribes to a running task', async () => {
-      const started = await client.sendMessage(send('slow:600', {}, { returnImmediately: true }));
-      if (!('status' in started)) throw new Error('expected a task');
-      const items = await drain(client.resubscribeTask({ tenant: '', id: started.id }));
-      expect(stateOf(items[items.length - 1]!)).toBe(TaskState.TASK_STATE_COMPLETED);
+    it('resubscribes to a running task and follows it to COMPLETED', async () => {
+      // The executor blocks until the test opens its gate: the task is certainly still running
+      // when the resubscription attaches, without any sleep.
+      const gate = `resubscribe-${crypto.randomUUID()}`;
+      try {
+        const started = await client.sendMessage(
+          send(`gate:${gate}`, {}, { returnImmediately: true }),
+        );
+        if (!('status' in started)) throw new Error('expected a task');
+        const items: StreamResponse[] = [];
+        const resubscribed = (async () => {
+          for await (const item of client.resubscribeTask({ tenant: '', id: started.id })) {
+            items.push(item);
+          }
+        })();
+        // The SDK subscribes to the task's events before it yields the snapshot: once the
+        // snapshot arrived, every later event of the task reaches this stream.
+        await waitFor(() => items.length > 0, { timeoutMs: 10_000, description: 'snapshot' });
+        expect(items[0]!.payload?.$case).toBe('task');
+        expect(stateOf(items[0]!)).not.toBe(TaskState.TASK_STATE_COMPLETED);
+        executor.open(gate);
+        await resubscribed;
+        expect(stateOf(items[items.length - 1]!)).toBe(TaskState.TASK_STATE_COMPLETED);
+        expect(executor.executions.filter((run) => run.taskId === started.id)).toHaveLength(1);
+      } finally {
+        executor.open(gate);
+      }
     });
 
     it('lists tasks filtered by context and state', async () => {

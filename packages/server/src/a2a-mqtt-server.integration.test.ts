@@ -12,16 +12,19 @@ import {
   useWireCheck,
 } from '@a2a-mqtt/test-harness/vitest';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type A2AMqttServer, createA2AMqttServer } from './a2a-mqtt-server.js';
 import { createRequestHandler } from './request-handler.js';
-import { type RawReply, RawRequester } from './test-support/raw-requester.js';
+import { type CapturingLogger, capturingLogger } from './test-support/capturing-logger.js';
+import { isFinalReply, type RawReply, RawRequester } from './test-support/raw-requester.js';
 import { ScriptedExecutor, sendRequest, testCard } from './test-support/scripted-agent.js';
 
 const topics = createTopics();
 const agent = { org: 'acme', unit: 'lab', agent: 'main' };
 const requestTopic = topics.request(agent);
 const WAIT = { timeoutMs: 10_000, intervalMs: 10 };
+const NO_RESPONSE_TOPIC_LOG =
+  'request without a usable Response Topic dropped: it cannot be answered';
 
 const rpc = (method: string, params: unknown, id: string | number = randomUUID()) => ({
   jsonrpc: '2.0',
@@ -53,9 +56,11 @@ describeBrokers(
     let server: A2AMqttServer;
     let executor: ScriptedExecutor;
     let requester: RawRequester;
+    let logs: CapturingLogger;
 
     beforeAll(async () => {
       broker = getBroker();
+      logs = capturingLogger();
       executor = new ScriptedExecutor('main');
       const card = testCard('main', { pushNotifications: true, extendedAgentCard: true });
       server = await createA2AMqttServer({
@@ -63,6 +68,7 @@ describeBrokers(
         agent,
         topics,
         maxRequestBytes: 64 * 1024,
+        logger: logs,
         requestHandler: createRequestHandler({
           agentCard: card,
           agentExecutor: executor,
@@ -240,6 +246,44 @@ describeBrokers(
         expect(second.body.result.task.id).toBe(taskId);
         expect(second.body.result.task.status.state).toBe('TASK_STATE_COMPLETED');
         expect(executor.executions.get(taskId)).toBe(1);
+      });
+      it('a stream retry (same messageId, new Correlation Data) re-attaches to the running stream; the executor runs once', async () => {
+        const taskId = randomUUID();
+        const request = sendRequest({
+          method: 'SendStreamingMessage',
+          text: 'hold',
+          taskId,
+          messageId: `stream-retry-${taskId}`,
+          id: 'stream-retry',
+        });
+        const retriesBefore = server.metrics().retries;
+        const first = await requester.publish(requestTopic, request);
+        // The executor is running and blocked: the task cannot finish before the retry joins.
+        await waitFor(() => executor.heldCount === 1, WAIT);
+        const retry = await requester.publish(requestTopic, request);
+        // The SDK subscribes the re-attached stream to the task's events before it yields the
+        // snapshot, so once the snapshot arrived every later event reaches the retry too.
+        await requester.until(() => requester.repliesFor(retry).length >= 1);
+        const snapshot = requester.repliesFor(retry)[0]!.body.result.task;
+        expect(snapshot.id).toBe(taskId);
+        expect(snapshot.status.state).not.toBe('TASK_STATE_COMPLETED');
+        executor.releaseHeld();
+        const original = await requester.waitStream(first);
+        const rejoined = await requester.waitStream(retry);
+        expect(stateOf(original.at(-1)!)).toBe('TASK_STATE_COMPLETED');
+        expect(stateOf(rejoined.at(-1)!)).toBe('TASK_STATE_COMPLETED');
+        // The retry's stream carries the events published after it joined, on its own
+        // Correlation Data and with its own JSON-RPC id.
+        const artifact = rejoined.find((item) => item.body.result.artifactUpdate);
+        expect(artifact?.body.result.artifactUpdate.artifact.parts[0].text).toBe('main: hold');
+        expect(
+          rejoined.every(
+            (item) => item.body.id === 'stream-retry' && item.correlationData!.equals(retry!),
+          ),
+        ).toBe(true);
+        expect(first!.equals(retry!)).toBe(false);
+        expect(executor.executions.get(taskId)).toBe(1);
+        expect(server.metrics().retries - retriesBefore).toBe(1);
       });
     });
 
@@ -456,6 +500,7 @@ describeBrokers(
           { rule: WIRE_RULE.REPLY_CORRELATION_MISSING, topic: requester.replyTopic, count: 1 },
         ]);
         const before = server.metrics();
+        const logsBefore = logs.lines.length;
         const repliesBefore = requester.replies.length;
         const sent: { badCase: BadCase; correlation: Buffer | undefined }[] = [];
         for (const badCase of cases) {
@@ -496,6 +541,18 @@ describeBrokers(
         }
         const after = server.metrics();
         expect(after.dropped['no-response-topic'] - before.dropped['no-response-topic']).toBe(1);
+        // The dropped request is logged: where it came from and its size, nothing of its body.
+        const dropped = cases.find((badCase) => badCase.expect === 'drop')!;
+        const logged = logs.lines
+          .slice(logsBefore)
+          .filter((line) => line.message === NO_RESPONSE_TOPIC_LOG);
+        expect(logged).toEqual([
+          {
+            level: 'warn',
+            fields: { topic: requestTopic, bytes: Buffer.byteLength(JSON.stringify(dropped.body)) },
+            message: NO_RESPONSE_TOPIC_LOG,
+          },
+        ]);
         expect(after.rejected['parse-error'] - before.rejected['parse-error']).toBe(3);
 
         // The sniffer (a subscriber of its own, so it may lag the requester) records every one of
@@ -611,13 +668,21 @@ describeBrokers(
             code: -32004,
             data: { a2a_error: 'responder_unavailable' },
           });
-          // Let the queued request's 1 s Message Expiry pass while it waits for the slot.
-          await new Promise((resolve) => setTimeout(resolve, 1_100));
-          tinyExecutor.releaseHeld();
-          await requester.until(
-            () =>
-              requester.repliesFor(queued).length === 1 && requester.repliesFor(held).length === 1,
-          );
+          // The queued request's 1 s Message Expiry passes while it waits for the slot: rather
+          // than waiting it out, the server's clock (Date.now, read when a job leaves the queue)
+          // is moved past it, then the slot is freed.
+          const realNow = Date.now.bind(Date);
+          const clock = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 2_000);
+          try {
+            tinyExecutor.releaseHeld();
+            await requester.until(
+              () =>
+                requester.repliesFor(queued).length === 1 &&
+                requester.repliesFor(held).length === 1,
+            );
+          } finally {
+            clock.mockRestore();
+          }
           expect(requester.repliesFor(queued)[0]!.body).toMatchObject({
             id: 'q',
             error: { code: -32003, data: { a2a_error: 'request_expired' } },
@@ -675,6 +740,72 @@ describeBrokers(
         } finally {
           await watcher.endAsync(true);
           await closingServer.close();
+        }
+      });
+
+      it('close() past the shutdownTimeoutMs deadline abandons in-flight work, logs it, and still goes offline', async () => {
+        const stuckExecutor = new ScriptedExecutor('stuck');
+        const stuck = { ...agent, agent: 'stuck' };
+        const stuckLogs = capturingLogger();
+        const stuckServer = await createA2AMqttServer({
+          session: { url: broker.url },
+          agent: stuck,
+          topics,
+          // The deadline path: the held request outlives it for certain (it waits for the test).
+          shutdownTimeoutMs: 200,
+          logger: stuckLogs,
+          requestHandler: createRequestHandler({
+            agentCard: testCard('stuck'),
+            agentExecutor: stuckExecutor,
+          }),
+        });
+        const watcher = await mqtt.connectAsync(broker.url, {
+          protocolVersion: 5,
+          reconnectPeriod: 0,
+        });
+        try {
+          const cards: (string | undefined)[] = [];
+          watcher.on('message', (_topic, _payload, packet) => {
+            cards.push(readUserProperty(packet.properties?.userProperties, 'a2a-status'));
+          });
+          await watcher.subscribeAsync(topics.discovery(stuck), { qos: 1 });
+          await waitFor(() => cards.includes('online'), WAIT);
+
+          const inFlight = await requester.publish(
+            topics.request(stuck),
+            sendRequest({ method: 'SendStreamingMessage', text: 'hold', taskId: randomUUID() }),
+          );
+          await waitFor(() => stuckExecutor.heldCount === 1, WAIT);
+          await stuckServer.close();
+
+          // close() returned although the request is still running: it was abandoned.
+          expect(stuckExecutor.heldCount).toBe(1);
+          expect(stuckServer.metrics()).toMatchObject({ inFlight: 1, dropped: { shutdown: 1 } });
+          expect(
+            stuckLogs.find('shutdown deadline reached with requests still running', 'warn'),
+          ).toEqual([
+            {
+              level: 'warn',
+              fields: { abandoned: 1 },
+              message: 'shutdown deadline reached with requests still running',
+            },
+          ]);
+          expect(stuckLogs.find('A2A MQTT server closed', 'info')).toHaveLength(1);
+          await waitFor(() => cards.at(-1) === 'offline', WAIT);
+          expect(stuckServer.session.connected).toBe(false);
+          expect(requester.repliesFor(inFlight).some((reply) => isFinalReply(reply.body))).toBe(
+            false,
+          );
+
+          // The abandoned run may still finish: its replies fail on the closed session, counted
+          // and logged, and nothing throws.
+          stuckExecutor.releaseHeld();
+          await waitFor(() => stuckServer.metrics().inFlight === 0, WAIT);
+          expect(stuckServer.metrics().dropped['publish-failed']).toBeGreaterThan(0);
+        } finally {
+          stuckExecutor.releaseHeld();
+          await watcher.endAsync(true);
+          await stuckServer.close();
         }
       });
     });

@@ -186,10 +186,13 @@ function setup(options: { authenticate?: AuthenticateHook; plainStore?: boolean 
     metrics,
     logger,
   });
-  const serve = async (body: unknown, userProperties: Record<string, string> = V1) => {
+  const serve = async (
+    body: unknown,
+    userProperties: Record<string, string> = V1,
+    channel = new CollectingChannel(),
+  ) => {
     const parsed = parseJsonRpcRequest(Buffer.from(JSON.stringify(body)), 1_000_000);
     if (!parsed.ok) throw new Error('test request did not parse');
-    const channel = new CollectingChannel();
     await endpoint.serve(
       { request: parsed.request, id: parsed.id, topic: 't', userProperties },
       channel,
@@ -353,9 +356,12 @@ describe('AgentEndpoint: streams', () => {
     });
     const first = serve(request);
     await vi.waitFor(() => expect(executor.heldCount).toBe(1));
-    const retry = serve(request);
-    // Let the retry subscribe before the task moves on.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const retryChannel = new CollectingChannel();
+    const retry = serve(request, V1, retryChannel);
+    // The SDK's SubscribeToTask subscribes to the task's events before it yields the snapshot:
+    // once the retry published the snapshot, it sees every later event of the task.
+    await vi.waitFor(() => expect(retryChannel.bodies).toHaveLength(1));
+    expect(retryChannel.bodies[0].result.task.status.state).not.toBe('TASK_STATE_COMPLETED');
     executor.releaseHeld();
     const [a, b] = await Promise.all([first, retry]);
     expect(a.bodies.at(-1).result.statusUpdate.status.state).toBe('TASK_STATE_COMPLETED');

@@ -20,13 +20,11 @@ export interface ExecutionRecord {
   text: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * A test agent whose behaviour is chosen by the message text (integration tests only):
  * - `stream`: submitted, working, artifact, completed;
- * - `slow:<ms>`: working, waits, completed (used to provoke retries);
- * - `stall:<ms>`: working, waits (stream silent), completed;
+ * - `gate:<name>`: working, then silent until the test calls `open(name)`, then completed
+ *   (an executor that blocks on a promise the test resolves: no sleeps);
  * - `ask`: input-required; the continuation on the same task completes it;
  * - `wait`: working until canceled;
  * - anything else: completed with an echo artifact.
@@ -34,6 +32,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class ScriptedExecutor implements AgentExecutor {
   readonly executions: ExecutionRecord[] = [];
   private readonly cancels = new Map<string, () => void>();
+  private readonly gates = new Map<string, { opened: Promise<void>; open: () => void }>();
+  private readonly waiting = new Set<string>();
 
   constructor(private readonly name = 'agent') {}
 
@@ -104,8 +104,11 @@ export class ScriptedExecutor implements AgentExecutor {
       return;
     }
     publishStatus('TASK_STATE_WORKING');
-    if (text.startsWith('slow:') || text.startsWith('stall:')) {
-      await sleep(Number(text.split(':')[1]));
+    if (text.startsWith('gate:')) {
+      const name = text.slice('gate:'.length);
+      this.waiting.add(name);
+      await this.gate(name).opened;
+      this.waiting.delete(name);
     } else if (text === 'wait') {
       await new Promise<void>((resolve) => {
         this.cancels.set(taskId, resolve);
@@ -117,6 +120,29 @@ export class ScriptedExecutor implements AgentExecutor {
     publishStatus('TASK_STATE_COMPLETED');
     bus.finished();
   };
+
+  /** Lets the runs waiting on (or later reaching) gate `name` finish. */
+  open(name: string): void {
+    this.gate(name).open();
+  }
+
+  /** Whether a run is waiting on gate `name` (its WORKING status was published). */
+  isWaitingOn(name: string): boolean {
+    return this.waiting.has(name);
+  }
+
+  private gate(name: string): { opened: Promise<void>; open: () => void } {
+    let gate = this.gates.get(name);
+    if (!gate) {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      gate = { opened, open };
+      this.gates.set(name, gate);
+    }
+    return gate;
+  }
 
   cancelTask = async (taskId: string, bus: ExecutionEventBus): Promise<void> => {
     const task = this.executions.find((run) => run.taskId === taskId);
