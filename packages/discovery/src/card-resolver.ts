@@ -3,7 +3,7 @@
  * `ClientFactory.createFromUrl()` accepts MQTT addresses of agents.
  */
 import type { AgentCard } from '@a2a-js/sdk';
-import type { AgentCardResolver } from '@a2a-js/sdk/client';
+import { type AgentCardResolver, DefaultAgentCardResolver } from '@a2a-js/sdk/client';
 import type { Logger, MqttSession } from '@a2a-mqtt/connection';
 import {
   A2A_MQTT_ERROR_CODE,
@@ -39,11 +39,13 @@ export interface MqttAgentCardResolverOptions {
    */
   settle?: SettleOptions;
   /**
-   * Resolver for any other URL (e.g. `https://...`), such as the SDK's
-   * `new DefaultAgentCardResolver()`. Without it, other URLs are rejected.
-   * @default undefined
+   * Resolver for any other URL (e.g. `https://...`). By default the SDK's
+   * `DefaultAgentCardResolver` (it fetches the card from the well-known path over HTTP), so an
+   * HTTP-first agent still resolves when this resolver replaces the SDK's. `null` rejects every
+   * non-MQTT URL with `INVALID_TOPIC` instead (nothing is fetched).
+   * @default new DefaultAgentCardResolver()
    */
-  fallback?: AgentCardResolver;
+  fallback?: AgentCardResolver | null;
   /** @default NOOP_LOGGER */
   logger?: Logger;
 }
@@ -82,7 +84,8 @@ function badAddress(url: string): A2AMqttError {
  * An `AgentCardResolver` for `@a2a-js/sdk`'s `ClientFactory`: resolves
  * `mqtt[s]://host:port/{requestTopic}` and `a2a-mqtt:{org}/{unit}/{agent}` addresses by
  * reading the agent's retained card on its discovery topic (through the given session; the
- * host of the URL is not dialled). The `path` argument is ignored for MQTT addresses.
+ * host of the URL is not dialled). The `path` argument is ignored for MQTT addresses. Any other
+ * URL goes to `fallback` (the SDK's HTTP resolver unless configured otherwise).
  *
  * @example
  * ```ts
@@ -108,14 +111,16 @@ export class MqttAgentCardResolver implements AgentCardResolver {
     this.topics = options.topics ?? createTopics();
     this.timeoutMs = options.timeoutMs ?? DEFAULT_DISCOVER_TIMEOUT_MS;
     this.settle = options.settle;
-    this.fallback = options.fallback;
+    this.fallback =
+      options.fallback === null ? undefined : (options.fallback ?? new DefaultAgentCardResolver());
     this.logger = options.logger;
   }
 
   /**
    * Resolves the card of the agent at `baseUrl`.
    * @throws {A2AMqttError} `AGENT_NOT_FOUND` (no valid retained card within `timeoutMs`),
-   * `INVALID_TOPIC` (not an MQTT agent address and no `fallback`).
+   * `INVALID_TOPIC` (not an MQTT agent address and `fallback: null`); a non-MQTT address
+   * otherwise fails as the fallback resolver fails.
    */
   async resolve(baseUrl: string, path?: string): Promise<AgentCard> {
     const target = parseAgentUrl(baseUrl, this.topics);

@@ -21,6 +21,7 @@ import {
   parseClientId,
   readMqttInterface,
   readUserProperty,
+  serviceParametersToUserProperties,
   type TopicScheme,
   USER_PROPERTY,
   validateIdentifier,
@@ -249,7 +250,11 @@ export async function discoverFromPool(
       {
         qos: 1,
         failOnNoSubscribers: true,
-        properties: { responseTopic: replyTopic, correlationData },
+        properties: {
+          responseTopic: replyTopic,
+          correlationData,
+          userProperties: serviceParametersToUserProperties(undefined),
+        },
       },
     );
     const timeout = new Promise<never>((_, reject) => {
