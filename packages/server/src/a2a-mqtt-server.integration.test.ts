@@ -373,18 +373,21 @@ describeBrokers(
           body: rpc('SendMessage', {}, 'm'),
           expect: -32602,
           id: 'm',
+          wire: WIRE_RULE.REQUEST_MESSAGE_ID_MISSING,
         },
         {
           name: 'SendMessage without Task.id',
           body: sendRequest({ text: 'work', id: 't1' }),
           expect: -32005,
           id: 't1',
+          wire: WIRE_RULE.REQUEST_TASK_ID_MISSING,
         },
         {
           name: 'SendMessage with a malformed Task.id',
           body: sendRequest({ text: 'work', id: 't2', taskId: 'task-1' }),
           expect: -32005,
           id: 't2',
+          wire: WIRE_RULE.REQUEST_TASK_ID_INVALID,
         },
         {
           name: 'missing Correlation Data',
@@ -407,6 +410,7 @@ describeBrokers(
           options: { version: null },
           expect: -32009,
           id: 'n',
+          wire: WIRE_RULE.REQUEST_VERSION_MISSING,
         },
         {
           name: 'A2A-Version 9.9',

@@ -4,13 +4,28 @@ export interface BrokerCapabilities {
   name: string;
   /** `$share/{group}/$a2a/...` delivers (mosquitto 2.0: no, it never matches `$` topics). */
   sharedSubscriptionsOnDollarTopics: boolean;
-  /** A denied SUBSCRIBE gets a failing SUBACK (mosquitto `acl_file`: no, read is checked per message). */
+  /**
+   * A denied SUBSCRIBE gets a failing SUBACK (reason code >= 0x80). `false` on mosquitto's
+   * `acl_file`, which grants every SUBSCRIBE and checks read rights per message at delivery.
+   * Consult it in ACL tests before asserting that a subscription is refused: when `false`, assert
+   * instead that no message reaches the subscriber. No suite of this package depends on it yet.
+   */
   subscribeAclEnforced: boolean;
-  /** The broker publishes `a2a-status-source=broker` presence itself (EMQX 6.2+ A2A registry). */
+  /**
+   * The broker publishes presence itself, with `a2a-status-source=broker` (EMQX 6.2+ A2A
+   * registry), which subscribers must prefer over agent-published status. Consult it in
+   * discovery/presence tests that expect a broker-managed status; when `false` only the agent
+   * (`agent`) and its Last Will (`lwt`) set status. No suite of this package depends on it yet.
+   */
   brokerManagedStatus: boolean;
   /** The topic prefix suites should use on this broker. */
   recommendedPrefix: string;
-  /** New shared subscribers receive retained messages (mosquitto < 2.0.13 does). */
+  /**
+   * A new shared subscription (`$share/{group}/...`) receives the retained messages of its
+   * filter (mosquitto < 2.0.13 does; MQTT 5 says it must not). Consult it in pool tests that
+   * subscribe a pool member to a filter that may match retained messages: when `true`, expect
+   * (or clear) those deliveries. No suite of this package depends on it yet.
+   */
   retainedToNewSharedSubscribers: boolean;
 }
 

@@ -7,7 +7,9 @@ import {
   createCorrelationData,
   createReplySuffix,
   createTopics,
+  DEFAULT_A2A_VERSION,
   JSON_RPC_ERROR_CODE,
+  SERVICE_PARAMETER,
 } from '@a2a-mqtt/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { BrokerHandle } from './index.js';
@@ -150,7 +152,11 @@ async function startReferenceClient(
       JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { message } }),
       {
         qos: 1,
-        properties: { responseTopic: replyTopic, correlationData },
+        properties: {
+          responseTopic: replyTopic,
+          correlationData,
+          userProperties: { [SERVICE_PARAMETER.VERSION]: DEFAULT_A2A_VERSION },
+        },
       },
     );
     return () => listeners.delete(correlationData.toString('hex'));

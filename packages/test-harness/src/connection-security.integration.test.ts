@@ -4,12 +4,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TLSSocket } from 'node:tls';
 import { connectMqttSession, type MqttSession } from '@a2a-mqtt/connection';
 import { type AgentAddress, isA2AMqttError } from '@a2a-mqtt/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerHandle, generateTlsMaterial, startBroker } from './index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type BrokerHandle, generateTlsMaterial, startBroker, waitForEvent } from './index.js';
+import type { EventSource } from './wait.js';
 
 const sessions: MqttSession[] = [];
 afterEach(async () => {
@@ -144,6 +147,58 @@ describe('tls profile', () => {
     );
     expect(session.connected).toBe(true);
     expect(session.endpoint?.protocol).toBe('mqtts');
+  });
+
+  it('sets TCP_NODELAY on the TCP handle under the TLS socket, at connect and on every reconnect', async () => {
+    const tls = broker.tls;
+    if (tls === undefined) throw new Error('the tls profile has no TLS material');
+    // The TCP handle class (libuv), taken from a plain socket: a TLSSocket's handle is a TLSWrap
+    // whose setNoDelay forwards to this handle (`_parent`), which sets the socket option.
+    const probe = new net.Socket();
+    probe.on('error', () => undefined);
+    probe.connect({ host: '127.0.0.1', port: broker.port });
+    const tcpHandle = (probe as unknown as { _handle: { constructor: { prototype: object } } })
+      ._handle.constructor.prototype as { setNoDelay(enable: boolean): number };
+    probe.destroy();
+    const socketSpy = vi.spyOn(net.Socket.prototype, 'setNoDelay');
+    const handleSpy = vi.spyOn(tcpHandle, 'setNoDelay');
+    try {
+      const session = await track(
+        connectMqttSession({
+          url: broker.url,
+          tls: { ca: tls.ca, servername: tls.serverName },
+          reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+        }),
+      );
+      expect(session.endpoint?.protocol).toBe('mqtts');
+      const tcpOf = (socket: unknown) =>
+        (socket as { _handle?: { _parent?: unknown } })._handle?._parent;
+      const noDelayOn = (socket: unknown) =>
+        socketSpy.mock.contexts.some(
+          (context, index) => context === socket && socketSpy.mock.calls[index]?.[0] === true,
+        ) &&
+        handleSpy.mock.contexts.some(
+          (context, index) =>
+            context !== undefined &&
+            context === tcpOf(socket) &&
+            handleSpy.mock.calls[index]?.[0] === true,
+        );
+      const first = session.client.stream;
+      expect(first).toBeInstanceOf(TLSSocket);
+      expect(noDelayOn(first)).toBe(true);
+      const reconnected = waitForEvent(session as unknown as EventSource, 'connect', {
+        timeoutMs: 10_000,
+      });
+      session.destroySocket();
+      await reconnected;
+      const second = session.client.stream;
+      expect(second).not.toBe(first);
+      expect(second).toBeInstanceOf(TLSSocket);
+      expect(noDelayOn(second)).toBe(true);
+    } finally {
+      socketSpy.mockRestore();
+      handleSpy.mockRestore();
+    }
   });
 
   it('refuses a server name the broker certificate does not cover with CONNECT_FAILED', async () => {

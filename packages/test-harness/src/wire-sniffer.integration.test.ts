@@ -27,7 +27,19 @@ describe('wire sniffer', () => {
     const correlationData = Buffer.from('0102', 'hex');
     await client.publishAsync(
       topics.request(alice),
-      JSON.stringify({ jsonrpc: '2.0', id: 'r1', method: 'SendMessage', params: {} }),
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'r1',
+        method: 'SendMessage',
+        params: {
+          message: {
+            messageId: 'm1',
+            role: 'ROLE_USER',
+            parts: [{ text: 'hello' }],
+            taskId: '3f1c2a4e-8b7d-4c6e-9a1f-0d2b3c4e5f60',
+          },
+        },
+      }),
       {
         qos: 1,
         properties: {
@@ -57,7 +69,12 @@ describe('wire sniffer', () => {
     );
     const violations = sniffer.violations().filter((v) => v.index === seen.index);
     expect(violations.map((v) => v.rule).sort()).toEqual(
-      [WIRE_RULE.REQUEST_CORRELATION_MISSING, WIRE_RULE.REQUEST_INVALID_JSON_RPC].sort(),
+      [
+        WIRE_RULE.REQUEST_CORRELATION_MISSING,
+        WIRE_RULE.REQUEST_INVALID_JSON_RPC,
+        WIRE_RULE.REQUEST_MESSAGE_ID_MISSING,
+        WIRE_RULE.REQUEST_VERSION_MISSING,
+      ].sort(),
     );
     expect(violations.find((v) => v.rule === WIRE_RULE.REQUEST_INVALID_JSON_RPC)?.message).toMatch(
       /id is undefined/,

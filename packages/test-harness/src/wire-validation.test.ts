@@ -1,6 +1,23 @@
-import { createTopics } from '@a2a-mqtt/protocol';
+import {
+  Role,
+  Message as SdkMessage,
+  Task as SdkTask,
+  StreamResponse,
+  TaskArtifactUpdateEvent,
+  TaskState,
+  TaskStatusUpdateEvent,
+} from '@a2a-js/sdk';
+import {
+  A2A_BINDING_ERROR,
+  type BindingErrorKind,
+  buildBindingError,
+  createTopics,
+} from '@a2a-mqtt/protocol';
 import { describe, expect, it } from 'vitest';
 import {
+  A2A_ROLES,
+  A2A_TASK_STATES,
+  a2aResultProblems,
   createWireValidationState,
   jsonRpcRequestProblems,
   jsonRpcResponseProblems,
@@ -49,7 +66,19 @@ const card = {
   skills: [{ id: 'echo', name: 'Echo', description: 'echoes', tags: ['test'] }],
 };
 
-const request = { jsonrpc: '2.0', id: 1, method: 'SendMessage', params: {} };
+const TASK_ID = '3f1c2a4e-8b7d-4c6e-9a1f-0d2b3c4e5f60';
+const CONTEXT_ID = '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d';
+const userMessage = {
+  messageId: 'msg-1',
+  role: 'ROLE_USER',
+  parts: [{ text: 'hello' }],
+  taskId: TASK_ID,
+  contextId: CONTEXT_ID,
+};
+const request = { jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: userMessage } };
+/** The service parameter every request carries. */
+const version = { 'A2A-Version': '1.0' };
+const task = { id: TASK_ID, contextId: CONTEXT_ID, status: { state: 'TASK_STATE_COMPLETED' } };
 
 function rules(violations: { rule: string }[]): string[] {
   return violations.map((violation) => violation.rule);
@@ -108,7 +137,11 @@ describe('validateWireMessage', () => {
   it('accepts a well-formed request and flags each missing piece of a malformed one', () => {
     const state = createWireValidationState();
     const good = message(topics.request(alice), request, {
-      properties: { responseTopic: replyTopic, correlationData: Buffer.from([1, 2]) },
+      properties: {
+        responseTopic: replyTopic,
+        correlationData: Buffer.from([1, 2]),
+        userProperties: version,
+      },
     });
     expect(validateWireMessage(good, topics, state)).toEqual([]);
     const bad = validateWireMessage(
@@ -122,11 +155,16 @@ describe('validateWireMessage', () => {
         WIRE_RULE.REQUEST_INVALID_JSON_RPC,
         WIRE_RULE.REQUEST_QOS,
         WIRE_RULE.REQUEST_RESPONSE_TOPIC_MISSING,
+        WIRE_RULE.REQUEST_VERSION_MISSING,
       ].sort(),
     );
     const notReply = validateWireMessage(
       message(topics.request(alice), request, {
-        properties: { responseTopic: 'somewhere/else', correlationData: Buffer.from([1]) },
+        properties: {
+          responseTopic: 'somewhere/else',
+          correlationData: Buffer.from([1]),
+          userProperties: version,
+        },
       }),
       topics,
       state,
@@ -146,7 +184,7 @@ describe('validateWireMessage', () => {
     );
     const disguised = message(
       replyTopic,
-      { jsonrpc: '2.0', id: 1, result: {} },
+      { jsonrpc: '2.0', id: 1, result: { task } },
       {
         properties: { userProperties: { 'a2a-probe': 'x' } },
       },
@@ -160,14 +198,18 @@ describe('validateWireMessage', () => {
     const state = createWireValidationState();
     validateWireMessage(
       message(topics.request(alice), request, {
-        properties: { responseTopic: replyTopic, correlationData: Buffer.from([1, 2]) },
+        properties: {
+          responseTopic: replyTopic,
+          correlationData: Buffer.from([1, 2]),
+          userProperties: version,
+        },
       }),
       topics,
       state,
     );
     const ok = message(
       replyTopic,
-      { jsonrpc: '2.0', id: 1, result: {} },
+      { jsonrpc: '2.0', id: 1, result: { task } },
       {
         properties: { correlationData: Buffer.from([1, 2]) },
       },
@@ -176,7 +218,7 @@ describe('validateWireMessage', () => {
     const stranger = validateWireMessage(
       message(
         replyTopic,
-        { jsonrpc: '2.0', id: 1, result: {} },
+        { jsonrpc: '2.0', id: 1, result: { task } },
         {
           properties: { correlationData: Buffer.from([9]) },
         },
@@ -186,7 +228,12 @@ describe('validateWireMessage', () => {
     );
     expect(rules(stranger)).toEqual([WIRE_RULE.REPLY_UNCORRELATED]);
     const broken = validateWireMessage(
-      message(replyTopic, { jsonrpc: '2.0', id: 1, result: {}, error: { code: 1, message: 'x' } }),
+      message(replyTopic, {
+        jsonrpc: '2.0',
+        id: 1,
+        result: { task },
+        error: { code: 1, message: 'x' },
+      }),
       topics,
       state,
     );
@@ -209,12 +256,12 @@ describe('validateWireMessage', () => {
 describe('pooled replies and bearer tokens', () => {
   const pool = { org: 'acme', unit: 'sales', pool: 'workers' };
   const correlationData = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
-  const reply = { jsonrpc: '2.0', id: 1, result: {} };
+  const reply = { jsonrpc: '2.0', id: 1, result: { task } };
 
   it('flags a reply to a pooled request without a2a-responder-agent-id, not one with it', () => {
     const state = createWireValidationState();
     const pooled = message(topics.poolRequest(pool), request, {
-      properties: { responseTopic: replyTopic, correlationData },
+      properties: { responseTopic: replyTopic, correlationData, userProperties: version },
     });
     expect(validateWireMessage(pooled, topics, state)).toEqual([]);
     const anonymous = validateWireMessage(
@@ -232,7 +279,7 @@ describe('pooled replies and bearer tokens', () => {
   it('does not ask direct replies for a responder id', () => {
     const state = createWireValidationState();
     const direct = message(topics.request(alice), request, {
-      properties: { responseTopic: replyTopic, correlationData },
+      properties: { responseTopic: replyTopic, correlationData, userProperties: version },
     });
     expect(validateWireMessage(direct, topics, state)).toEqual([]);
     expect(
@@ -251,7 +298,7 @@ describe('pooled replies and bearer tokens', () => {
       properties: {
         responseTopic: replyTopic,
         correlationData,
-        userProperties: { 'a2a-authorization': `Bearer ${token}` },
+        userProperties: { ...version, 'a2a-authorization': `Bearer ${token}` },
       },
     });
     expect(validateWireMessage(withToken, topics, state)).toEqual([]);
@@ -259,7 +306,7 @@ describe('pooled replies and bearer tokens', () => {
     expect(validateWireMessage(clean, topics, state)).toEqual([]);
     const inPayload = message(
       replyTopic,
-      { ...reply, result: { note: `got ${token}` } },
+      { ...reply, result: { task: { ...task, metadata: { note: `got ${token}` } } } },
       {
         properties: { correlationData },
       },
@@ -306,5 +353,297 @@ describe('JSON-RPC shape checks', () => {
       'error.code is 1.5, expected an integer',
       'error.message is undefined, expected a string',
     ]);
+  });
+});
+
+describe('A2A payload rules', () => {
+  const correlationData = Buffer.from('a1b2c3d4', 'hex');
+
+  function sendRequest(
+    body: object,
+    userProperties: Record<string, string> = version,
+    correlation = correlationData,
+  ): SniffedMessage {
+    return message(topics.request(alice), body, {
+      properties: { responseTopic: replyTopic, correlationData: correlation, userProperties },
+    });
+  }
+
+  function replyTo(body: object, correlation = correlationData): SniffedMessage {
+    return message(replyTopic, body, { properties: { correlationData: correlation } });
+  }
+
+  function send(method: string, message: unknown = userMessage) {
+    return { jsonrpc: '2.0', id: 'q', method, params: { message } };
+  }
+
+  it('requires A2A-Version on every request, in any case, and accepts it', () => {
+    const state = createWireValidationState();
+    expect(validateWireMessage(sendRequest(request), topics, state)).toEqual([]);
+    expect(
+      validateWireMessage(sendRequest(request, { 'a2a-version': '1.0' }), topics, state),
+    ).toEqual([]);
+    const missing = validateWireMessage(sendRequest(request, {}), topics, state);
+    expect(rules(missing)).toEqual([WIRE_RULE.REQUEST_VERSION_MISSING]);
+    expect(missing[0]?.message).toContain('A2A-Version');
+    expect(
+      rules(validateWireMessage(sendRequest(request, { 'A2A-Version': ' ' }), topics, state)),
+    ).toEqual([WIRE_RULE.REQUEST_VERSION_MISSING]);
+    const getTask = { jsonrpc: '2.0', id: 2, method: 'GetTask', params: { id: TASK_ID } };
+    expect(rules(validateWireMessage(sendRequest(getTask, {}), topics, state))).toEqual([
+      WIRE_RULE.REQUEST_VERSION_MISSING,
+    ]);
+  });
+
+  it('requires params.message.messageId on SendMessage and SendStreamingMessage', () => {
+    const state = createWireValidationState();
+    for (const method of ['SendMessage', 'SendStreamingMessage']) {
+      expect(validateWireMessage(sendRequest(send(method)), topics, state)).toEqual([]);
+      const { messageId: _dropped, ...withoutId } = userMessage;
+      expect(
+        rules(validateWireMessage(sendRequest(send(method, withoutId)), topics, state)),
+      ).toEqual([WIRE_RULE.REQUEST_MESSAGE_ID_MISSING]);
+      expect(
+        rules(
+          validateWireMessage(
+            sendRequest(send(method, { ...userMessage, messageId: '' })),
+            topics,
+            state,
+          ),
+        ),
+      ).toEqual([WIRE_RULE.REQUEST_MESSAGE_ID_MISSING]);
+      const noMessage = { jsonrpc: '2.0', id: 'q', method, params: {} };
+      expect(rules(validateWireMessage(sendRequest(noMessage), topics, state))).toEqual([
+        WIRE_RULE.REQUEST_MESSAGE_ID_MISSING,
+      ]);
+    }
+    // Other methods carry no message.
+    const cancel = { jsonrpc: '2.0', id: 3, method: 'CancelTask', params: { id: TASK_ID } };
+    expect(validateWireMessage(sendRequest(cancel), topics, state)).toEqual([]);
+  });
+
+  it('requires a requester-generated UUIDv4 Task.id on SendMessage and SendStreamingMessage', () => {
+    const state = createWireValidationState();
+    for (const method of ['SendMessage', 'SendStreamingMessage']) {
+      const { taskId: _dropped, ...withoutTask } = userMessage;
+      expect(
+        rules(validateWireMessage(sendRequest(send(method, withoutTask)), topics, state)),
+      ).toEqual([WIRE_RULE.REQUEST_TASK_ID_MISSING]);
+      for (const taskId of ['task-1', 42, '3f1c2a4e-8b7d-1c6e-9a1f-0d2b3c4e5f60']) {
+        const violations = validateWireMessage(
+          sendRequest(send(method, { ...userMessage, taskId })),
+          topics,
+          state,
+        );
+        expect(rules(violations)).toEqual([WIRE_RULE.REQUEST_TASK_ID_INVALID]);
+        expect(violations[0]?.message).toContain('UUIDv4');
+      }
+      expect(
+        validateWireMessage(
+          sendRequest(send(method, { ...userMessage, taskId: TASK_ID.toUpperCase() })),
+          topics,
+          state,
+        ),
+      ).toEqual([]);
+    }
+  });
+
+  it('checks the result of a reply against the method of its request', () => {
+    const cases: { method: string; good: unknown[]; bad: unknown[] }[] = [
+      {
+        method: 'SendMessage',
+        good: [{ task }, { message: { ...userMessage, role: 'ROLE_AGENT' } }],
+        bad: [
+          {},
+          task,
+          { task, message: userMessage },
+          { task: { ...task, status: { state: 'done' } } },
+          { task: { ...task, id: '' } },
+          { message: { ...userMessage, role: 'user' } },
+          { message: { ...userMessage, parts: [] } },
+          { message: { ...userMessage, parts: [{ text: 'a', url: 'https://x' }] } },
+        ],
+      },
+      {
+        method: 'SendStreamingMessage',
+        good: [
+          { task },
+          { message: userMessage },
+          {
+            statusUpdate: {
+              taskId: TASK_ID,
+              contextId: CONTEXT_ID,
+              status: { state: 'TASK_STATE_WORKING' },
+            },
+          },
+          {
+            artifactUpdate: {
+              taskId: TASK_ID,
+              contextId: CONTEXT_ID,
+              artifact: { artifactId: 'a1', parts: [{ data: { n: 1 } }] },
+              lastChunk: true,
+            },
+          },
+        ],
+        bad: [
+          { kind: 'status-update', taskId: TASK_ID, status: { state: 'completed' } },
+          { statusUpdate: { taskId: TASK_ID, contextId: CONTEXT_ID } },
+          {
+            artifactUpdate: {
+              taskId: TASK_ID,
+              contextId: CONTEXT_ID,
+              artifact: { parts: [{ text: 'x' }] },
+            },
+          },
+          {
+            artifactUpdate: {
+              taskId: TASK_ID,
+              contextId: CONTEXT_ID,
+              artifact: { artifactId: 'a', parts: [{ text: 'x' }] },
+              append: 'yes',
+            },
+          },
+        ],
+      },
+      { method: 'GetTask', good: [task], bad: [{ task }, null, 'TASK_STATE_COMPLETED'] },
+      { method: 'ListTasks', good: [{ tasks: [task] }], bad: [{ tasks: [{ id: TASK_ID }] }] },
+    ];
+    let next = 0;
+    for (const { method, good, bad } of cases) {
+      for (const [result, expected] of [
+        ...good.map((value) => [value, []] as const),
+        ...bad.map((value) => [value, [WIRE_RULE.REPLY_INVALID_RESULT]] as const),
+      ]) {
+        const state = createWireValidationState();
+        const correlation = Buffer.from([0xee, next++]);
+        const body = { jsonrpc: '2.0', id: 'q', method, params: { message: userMessage } };
+        expect(validateWireMessage(sendRequest(body, version, correlation), topics, state)).toEqual(
+          [],
+        );
+        const violations = validateWireMessage(
+          replyTo({ jsonrpc: '2.0', id: 'q', result }, correlation),
+          topics,
+          state,
+        );
+        expect(rules(violations), `${method} -> ${JSON.stringify(result)}`).toEqual(expected);
+        if (expected.length > 0) expect(violations[0]?.message).toContain(`${method} reply`);
+      }
+    }
+  });
+
+  it('does not judge results of methods it does not model or of unseen requests', () => {
+    const state = createWireValidationState();
+    const deleteConfig = {
+      jsonrpc: '2.0',
+      id: 'd',
+      method: 'DeleteTaskPushNotificationConfig',
+      params: { taskId: TASK_ID, id: 'c' },
+    };
+    validateWireMessage(sendRequest(deleteConfig), topics, state);
+    expect(
+      validateWireMessage(replyTo({ jsonrpc: '2.0', id: 'd', result: null }), topics, state),
+    ).toEqual([]);
+    const unseen = message(
+      topics.reply({ org: 'acme', unit: 'sales', requester: 'carol', suffix: 'x' }),
+      { jsonrpc: '2.0', id: 'u', result: {} },
+      { properties: { correlationData: Buffer.from([7]) } },
+    );
+    expect(validateWireMessage(unseen, topics, state)).toEqual([]);
+  });
+
+  it('accepts what the @a2a-js/sdk codecs write', () => {
+    const sdkTask = SdkTask.fromJSON({
+      id: TASK_ID,
+      contextId: CONTEXT_ID,
+      status: {
+        state: 'TASK_STATE_INPUT_REQUIRED',
+        message: { messageId: 'm2', role: 'ROLE_AGENT', parts: [{ text: 'which city?' }] },
+        timestamp: '2026-01-01T00:00:00Z',
+      },
+      artifacts: [{ artifactId: 'a1', name: 'out', parts: [{ raw: 'aGVsbG8=' }] }],
+      history: [userMessage],
+    });
+    const taskJson = SdkTask.toJSON(sdkTask);
+    expect(a2aResultProblems('Task', taskJson)).toEqual([]);
+    const items = [
+      { payload: { $case: 'task', value: sdkTask } },
+      {
+        payload: {
+          $case: 'statusUpdate',
+          value: TaskStatusUpdateEvent.fromJSON({
+            taskId: TASK_ID,
+            contextId: CONTEXT_ID,
+            status: { state: 'TASK_STATE_COMPLETED' },
+          }),
+        },
+      },
+      {
+        payload: {
+          $case: 'artifactUpdate',
+          value: TaskArtifactUpdateEvent.fromJSON({
+            taskId: TASK_ID,
+            contextId: CONTEXT_ID,
+            artifact: { artifactId: 'a1', parts: [{ url: 'https://example.com/a' }] },
+            append: true,
+          }),
+        },
+      },
+      { payload: { $case: 'message', value: SdkMessage.fromJSON(userMessage) } },
+    ] as StreamResponse[];
+    for (const item of items) {
+      expect(a2aResultProblems('StreamResponse', StreamResponse.toJSON(item))).toEqual([]);
+    }
+    // The enum names this validator accepts are exactly the SDK's, minus UNSPECIFIED.
+    const sdkStates = Object.values(TaskState).filter(
+      (name): name is string =>
+        typeof name === 'string' && name !== 'TASK_STATE_UNSPECIFIED' && name !== 'UNRECOGNIZED',
+    );
+    expect([...A2A_TASK_STATES].sort()).toEqual(sdkStates.sort());
+    const sdkRoles = Object.values(Role).filter(
+      (name): name is string =>
+        typeof name === 'string' && name !== 'ROLE_UNSPECIFIED' && name !== 'UNRECOGNIZED',
+    );
+    expect([...A2A_ROLES].sort()).toEqual(sdkRoles.sort());
+    // What the SDK's lenient decoder would accept, the validator rejects.
+    expect(a2aResultProblems('Task', SdkTask.toJSON(SdkTask.fromJSON({})))).not.toEqual([]);
+  });
+
+  it('flags binding error data that does not match the code, not core A2A errors', () => {
+    const state = createWireValidationState();
+    validateWireMessage(sendRequest(request), topics, state);
+    const error = (code: number, data?: unknown) =>
+      replyTo({
+        jsonrpc: '2.0',
+        id: 1,
+        error: { code, message: 'x', ...(data === undefined ? {} : { data }) },
+      });
+    for (const kind of Object.keys(A2A_BINDING_ERROR) as BindingErrorKind[]) {
+      expect(
+        validateWireMessage(replyTo(buildBindingError(kind, { id: 1 })), topics, state),
+      ).toEqual([]);
+    }
+    // Core A2A: -32003 PushNotificationNotSupported, -32004 UnsupportedOperation, -32005
+    // ContentTypeNotSupported carry no a2a_error.
+    for (const code of [-32003, -32004, -32005]) {
+      expect(validateWireMessage(error(code), topics, state)).toEqual([]);
+      expect(validateWireMessage(error(code, { detail: 'x' }), topics, state)).toEqual([]);
+    }
+    const swapped = validateWireMessage(
+      error(-32004, { a2a_error: 'request_expired' }),
+      topics,
+      state,
+    );
+    expect(rules(swapped)).toEqual([WIRE_RULE.REPLY_BINDING_ERROR_MISMATCH]);
+    expect(swapped[0]?.message).toContain('-32003');
+    const unknown = validateWireMessage(
+      error(-32005, { a2a_error: 'bad_metadata' }),
+      topics,
+      state,
+    );
+    expect(rules(unknown)).toEqual([WIRE_RULE.REPLY_BINDING_ERROR_MISMATCH]);
+    expect(unknown[0]?.message).toContain('"transport_protocol_error"');
+    expect(
+      rules(validateWireMessage(error(-32602, { a2a_error: 'invalid' }), topics, state)),
+    ).toEqual([WIRE_RULE.REPLY_BINDING_ERROR_MISMATCH]);
   });
 });
