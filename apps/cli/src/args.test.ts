@@ -59,7 +59,12 @@ describe('parseCommandLine', () => {
   it('rejects unknown commands, unknown options and missing arguments with exit code 2', () => {
     expect(usage(['frobnicate']).exitCode).toBe(EXIT_CODE.USAGE);
     expect(usage(['frobnicate']).message).toContain('unknown command "frobnicate"');
-    expect(usage(['agents', '--bogus']).message).toContain("Unknown option '--bogus'");
+    expect(usage(['agents', '--bogus']).message).toBe(
+      'agents: unknown option --bogus (try: a2a-mqtt agents --help)',
+    );
+    expect(usage(['send', 'echo', 'hi', '--broker']).message).toBe(
+      'send: option --broker needs a value (try: a2a-mqtt send --help)',
+    );
     expect(usage(['send', 'echo']).message).toContain('missing argument');
     expect(usage(['card']).exitCode).toBe(EXIT_CODE.USAGE);
     expect(usage(['serve', 'echo', 'extra']).message).toContain('unexpected argument "extra"');

@@ -69,17 +69,17 @@ The final line gives the task id; use it with \`task\` and \`cancel\`.`,
     positionals: { min: 2, max: Number.POSITIVE_INFINITY },
   },
   task: {
-    usage: 'a2a-mqtt task <id> --agent <agent>',
+    usage: 'a2a-mqtt task <id> [--agent <agent>]',
     summary: 'show a task (GetTask)',
-    details: `  --agent AGENT   the agent that owns the task (required: a task id does not say which
-                  agent holds it)`,
+    details: `  --agent AGENT   the agent that holds the task (default: the agent \`send\` sent it to,
+                  else the online agent of the org, or --unit, that knows it)`,
     options: { agent: { type: 'string', short: 'a' } },
     positionals: { min: 1, max: 1 },
   },
   cancel: {
-    usage: 'a2a-mqtt cancel <id> --agent <agent>',
+    usage: 'a2a-mqtt cancel <id> [--agent <agent>]',
     summary: 'cancel a task (CancelTask)',
-    details: '  --agent AGENT   the agent that owns the task (required)',
+    details: `  --agent AGENT   the agent that holds the task (default: found as for \`task\`)`,
     options: { agent: { type: 'string', short: 'a' } },
     positionals: { min: 1, max: 1 },
   },
@@ -159,6 +159,20 @@ export type ParsedCommandLine =
       common: CommonOptions;
     };
 
+/** `node:util` parseArgs errors, in one short line ("unknown option --x"). */
+function parseArgsMessage(error: unknown): string {
+  const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  const missing = /^Option '([^' ]+)(?: <value>)?' argument missing/.exec(message);
+  if (missing) return `option ${missing[1]} needs a value`;
+  const ambiguous = /^Option '([^' ]+)(?: <value>)?' argument is ambiguous/.exec(message);
+  if (ambiguous) return `option ${ambiguous[1]} needs a value (got an option)`;
+  const unexpected = /^Option '([^']+)' does not take an argument/.exec(message);
+  if (unexpected) return `option ${unexpected[1]} does not take a value`;
+  return message;
+}
+
 function isCommandName(value: string): value is CommandName {
   return Object.hasOwn(COMMANDS, value);
 }
@@ -195,8 +209,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       strict: true,
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw usageError(`${first}: ${message} (try: a2a-mqtt ${first} --help)`);
+    throw usageError(`${first}: ${parseArgsMessage(error)} (try: a2a-mqtt ${first} --help)`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help === true) return { kind: 'help', text: commandHelp(first) };

@@ -81,6 +81,31 @@ describe('resolveConfig', () => {
     expect(await readBrokerState(env)).toBeUndefined();
   });
 
+  it('uses the recorded prefix when --broker or A2A_MQTT_URL names the recorded broker', async () => {
+    await writeBrokerState(env, {
+      url: 'mqtt://127.0.0.1:4242',
+      pid: process.pid,
+      prefix: 'a2a/v1',
+      startedAt: new Date().toISOString(),
+    });
+    const flag = await resolveConfig({ json: false, broker: 'mqtt://localhost:4242' }, env);
+    expect(flag.source).toBe('flag');
+    expect(flag.topics.prefix).toBe('a2a/v1');
+    const fromEnv = await resolveConfig(
+      { json: false },
+      { ...env, A2A_MQTT_URL: 'mqtt://127.0.0.1:4242' },
+    );
+    expect(fromEnv.topics.prefix).toBe('a2a/v1');
+    const explicit = await resolveConfig(
+      { json: false, broker: 'mqtt://127.0.0.1:4242', prefix: '$a2a/v1' },
+      env,
+    );
+    expect(explicit.topics.prefix).toBe('$a2a/v1');
+    const other = await resolveConfig({ json: false, broker: 'mqtt://127.0.0.1:4243' }, env);
+    expect(other.topics.prefix).toBe('$a2a/v1');
+    await clearBrokerState(env, process.pid);
+  });
+
   it('ignores a record whose process is gone', async () => {
     await writeBrokerState(env, {
       url: 'mqtt://127.0.0.1:4242',

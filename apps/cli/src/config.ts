@@ -102,6 +102,23 @@ function identifier(value: string, kind: 'org' | 'unit'): string {
   }
 }
 
+function sameBroker(url: string, endpoint: BrokerEndpoint): boolean {
+  try {
+    const recorded = parseBrokerUrl(url);
+    return (
+      recorded.protocol === endpoint.protocol &&
+      recorded.port === endpoint.port &&
+      (recorded.host === endpoint.host || (isLoopback(recorded.host) && isLoopback(endpoint.host)))
+    );
+  } catch {
+    return false;
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
+}
+
 /** Resolves broker, namespace and prefix from flags, environment and a running `a2a-mqtt broker`. */
 export async function resolveConfig(
   common: CommonOptions,
@@ -128,6 +145,12 @@ export async function resolveConfig(
   } catch (error) {
     const message = isA2AMqttError(error) ? error.message : String(error);
     throw new CliError(`invalid broker URL: ${message}`, EXIT_CODE.BROKER);
+  }
+  if (source !== 'embedded') {
+    // `--broker <the URL printed by a2a-mqtt broker>` is the same broker as no --broker at all:
+    // use its prefix too, or `serve --broker URL` and a plain `send` would miss each other.
+    const state = await readBrokerState(env);
+    if (state !== undefined && sameBroker(state.url, endpoint)) statePrefix = state.prefix;
   }
   const org = identifier(common.org ?? endpoint.org ?? env.A2A_MQTT_ORG ?? DEFAULT_ORG, 'org');
   const unitGiven = common.unit ?? endpoint.unit ?? env.A2A_MQTT_UNIT;

@@ -95,15 +95,7 @@ export async function withAgentClient<T>(
   const session = await connectCli(config, io);
   try {
     const entry = await resolveAgent(session, config, reference);
-    const agent = await createA2AMqttClient({
-      session,
-      agent: entry.address.agent,
-      scope: { org: entry.address.org, unit: entry.address.unit },
-      topics: config.topics,
-      requesterId: config.requesterId,
-      ...clientOptions,
-      logger: io.logger,
-    });
+    const agent = await agentClient(session, config, io, entry, clientOptions);
     try {
       return await body(agent);
     } finally {
@@ -112,4 +104,23 @@ export async function withAgentClient<T>(
   } finally {
     await session.close();
   }
+}
+
+/** A client for the discovered agent `entry` on the CLI's `session` (the caller closes it). */
+export function agentClient(
+  session: MqttSession,
+  config: ResolvedConfig,
+  io: CliIo,
+  entry: DirectoryEntry,
+  clientOptions: Pick<CreateA2AMqttClientOptions, 'policy'> = {},
+): Promise<A2AMqttClient> {
+  return createA2AMqttClient({
+    session,
+    agent: entry.address.agent,
+    scope: { org: entry.address.org, unit: entry.address.unit },
+    topics: config.topics,
+    requesterId: config.requesterId,
+    ...clientOptions,
+    logger: io.logger,
+  });
 }

@@ -19,6 +19,8 @@ interface Running {
   stdout: string[];
   stderr: string[];
   exit: Promise<number | null>;
+  /** Called after every complete line (of either stream). */
+  listeners: Set<() => void>;
 }
 
 let stateDir: string;
@@ -42,6 +44,7 @@ function start(args: string[], extra: Record<string, string> = {}): Running {
   });
   const stdout: string[] = [];
   const stderr: string[] = [];
+  const listeners = new Set<() => void>();
   const collect = (into: string[]) => {
     let partial = '';
     return (chunk: Buffer) => {
@@ -49,12 +52,13 @@ function start(args: string[], extra: Record<string, string> = {}): Running {
       const lines = partial.split('\n');
       partial = lines.pop() ?? '';
       into.push(...lines);
+      if (lines.length > 0) for (const listener of [...listeners]) listener();
     };
   };
   child.stdout?.on('data', collect(stdout));
   child.stderr?.on('data', collect(stderr));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const entry = { child, stdout, stderr, exit };
+  const entry = { child, stdout, stderr, exit, listeners };
   running.push(entry);
   return entry;
 }
@@ -79,15 +83,36 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
-async function waitForLine(lines: string[], predicate: (line: string) => boolean, what: string) {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const line = lines.find(predicate);
-    if (line !== undefined) return line;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; got: ${lines.join(' | ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/**
+ * Resolves with the first line of `stream` matching `predicate`, as soon as the process prints
+ * it (no polling); rejects when the process exits first or after {@link WAIT_MS}.
+ */
+function waitForLine(
+  entry: Running,
+  stream: 'stdout' | 'stderr',
+  predicate: (line: string) => boolean,
+  what: string,
+): Promise<string> {
+  const lines = entry[stream];
+  const found = (): string | undefined => lines.find(predicate);
+  const already = found();
+  if (already !== undefined) return Promise.resolve(already);
+  let listener: (() => void) | undefined;
+  const seen = new Promise<string>((resolve, reject) => {
+    listener = () => {
+      const line = found();
+      if (line !== undefined) resolve(line);
+    };
+    entry.listeners.add(listener);
+    void entry.exit.then((code) => {
+      const line = found();
+      if (line !== undefined) resolve(line);
+      else reject(new Error(`exited (${code}) before ${what}; got: ${lines.join(' | ')}`));
+    });
+  });
+  return within(seen, WAIT_MS, `${what}; got: ${lines.join(' | ')}`).finally(() => {
+    if (listener) entry.listeners.delete(listener);
+  });
 }
 
 beforeAll(async () => {
@@ -135,20 +160,71 @@ describe('a2a-mqtt without a broker', () => {
   });
 });
 
+describe('a2a-mqtt usage', () => {
+  it('prints --help for every command and exits 0', async () => {
+    const main = await run(['--help']);
+    expect(main.code).toBe(0);
+    expect(main.stdout).toContain('Usage: a2a-mqtt <command> [options]');
+    for (const command of ['agents', 'card', 'send', 'task', 'cancel', 'serve', 'broker']) {
+      const help = await run([command, '--help']);
+      expect(help.code, command).toBe(0);
+      expect(help.stdout[0], command).toMatch(new RegExp(`^Usage: a2a-mqtt ${command}\\b`));
+      expect(help.stdout, command).toContain('Common options:');
+      expect(help.stderr, command).toEqual([]);
+    }
+  });
+
+  it('exits 2 with one line for a missing argument, an unknown option or command', async () => {
+    const missing = await run(['send', 'echo']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toEqual([
+      'a2a-mqtt: send: missing argument (usage: a2a-mqtt send <agent> <text> [--stream] [--task <id>] [--context <id>])',
+    ]);
+    const option = await run(['agents', '--bogus']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toEqual([
+      'a2a-mqtt: agents: unknown option --bogus (try: a2a-mqtt agents --help)',
+    ]);
+    const value = await run(['send', 'echo', 'hi', '--broker']);
+    expect(value.code).toBe(2);
+    expect(value.stderr).toEqual([
+      'a2a-mqtt: send: option --broker needs a value (try: a2a-mqtt send --help)',
+    ]);
+    const taskId = await run(['task', 'not-a-task-id', '--broker', 'mqtt://127.0.0.1:1']);
+    expect(taskId.code).toBe(2);
+    expect(taskId.stderr).toHaveLength(1);
+  });
+
+  it('exits 3 with one line for a bad broker URL', async () => {
+    const result = await run(['agents', '--broker', 'http://example.com']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toHaveLength(1);
+    expect(result.stderr[0]).toMatch(/^a2a-mqtt: invalid broker URL: /);
+    const env = await run(['agents'], { A2A_MQTT_URL: 'not a url' });
+    expect(env.code).toBe(3);
+    expect(env.stderr[0]).toMatch(/^a2a-mqtt: invalid broker URL: /);
+  });
+});
+
 describe('broker, serve echo, send echo hi --stream (three terminals)', () => {
   let broker: Running;
   let serve: Running;
 
   it('a2a-mqtt broker prints its URL and records it for the other commands', async () => {
     broker = start(['broker']);
-    const url = await waitForLine(broker.stdout, (line) => line.startsWith('mqtt://'), 'the URL');
+    const url = await waitForLine(
+      broker,
+      'stdout',
+      (line) => line.startsWith('mqtt://'),
+      'the URL',
+    );
     expect(url).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
     expect(await readdir(stateDir)).toContain('broker.json');
   });
 
   it('a2a-mqtt serve echo registers the agent', async () => {
     serve = start(['serve', 'echo']);
-    const line = await waitForLine(serve.stdout, (l) => l.startsWith('serving echo'), 'serving');
+    const line = await waitForLine(serve, 'stdout', (l) => l.startsWith('serving echo'), 'serving');
     expect(line).toContain('as demo/default/echo');
     expect(line).toContain('(prefix a2a/v1)');
   });
@@ -203,6 +279,91 @@ describe('broker, serve echo, send echo hi --stream (three terminals)', () => {
     expect(missing.code).toBe(4);
   });
 
+  it('task and cancel find the agent of a task sent from the CLI without --agent', async () => {
+    const sent = await run(['send', 'echo', 'find me', '--json']);
+    expect(sent.code).toBe(0);
+    const task = JSON.parse(sent.stdout[0] ?? '{}') as { id: string };
+    const shown = await run(['task', task.id, '--json']);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout[0] ?? '{}')).toMatchObject({
+      id: task.id,
+      status: { state: 'TASK_STATE_COMPLETED' },
+    });
+    const cancel = await run(['cancel', task.id]);
+    expect(cancel.code).toBe(6);
+    // Not recorded (another machine's task): the online agents are asked.
+    const unknown = await run(['task', '0b6f8f3e-5d4c-4b1a-9e2f-1c3d5e7f9a0b']);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toEqual([
+      expect.stringMatching(/^a2a-mqtt: task 0b6f8f3e-\S+ not found on the 1 online agent\(s\)/),
+    ]);
+  });
+
+  it('a2a-mqtt card echo prints the Agent Card', async () => {
+    const pretty = await run(['card', 'echo']);
+    expect(pretty.code).toBe(0);
+    expect(JSON.parse(pretty.stdout.join('\n'))).toMatchObject({ name: 'Echo Agent' });
+    const json = await run(['card', 'demo/default/echo', '--json']);
+    expect(json.code).toBe(0);
+    expect(json.stdout).toHaveLength(1);
+    expect(JSON.parse(json.stdout[0] ?? '{}')).toMatchObject({
+      name: 'Echo Agent',
+      capabilities: { streaming: true },
+    });
+  });
+
+  it('agents --watch prints the list, then every change, until SIGINT', async () => {
+    const watch = start(['agents', '--watch']);
+    await waitForLine(watch, 'stderr', (line) => line.startsWith('watching for changes'), 'watch');
+    expect(watch.stdout[0]).toMatch(/^AGENT\s+NAME\s+STATUS/);
+    expect(
+      watch.stdout.some((line) => /^demo\/default\/echo\s+Echo Agent\s+online/.test(line)),
+    ).toBe(true);
+    const extra = start(['serve', 'echo', '--agent', 'echo-2']);
+    await waitForLine(
+      watch,
+      'stdout',
+      (line) => line.startsWith('added    demo/default/echo-2'),
+      'added',
+    );
+    await waitForLine(extra, 'stdout', (line) => line.startsWith('serving echo'), 'serving echo-2');
+    extra.child.kill('SIGINT');
+    expect(await within(extra.exit, WAIT_MS, 'echo-2 to stop')).toBe(0);
+    const offline = await waitForLine(
+      watch,
+      'stdout',
+      (line) => line.startsWith('offline  demo/default/echo-2'),
+      'offline',
+    );
+    expect(offline).toMatch(/offline \(agent\)$/);
+    watch.child.kill('SIGINT');
+    expect(await within(watch.exit, WAIT_MS, 'watch to stop')).toBe(0);
+    // The listed cards are not repeated as `added`.
+    expect(watch.stdout.filter((line) => line.startsWith('added    demo/default/echo '))).toEqual(
+      [],
+    );
+  });
+
+  it('serve code-generator --broker <printed URL> and send code-generator-agent --stream', async () => {
+    const url = broker.stdout[0] as string;
+    const coder = start(['serve', 'code-generator', '--broker', url]);
+    const ready = await waitForLine(coder, 'stdout', (l) => l.startsWith('serving'), 'serving');
+    // The printed URL of `a2a-mqtt broker` means that broker, prefix included.
+    expect(ready).toContain('(prefix a2a/v1)');
+    const result = await run([
+      'send',
+      'code-generator-agent',
+      'rewrite the thread pool as coroutines',
+      '--stream',
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('[artifact TODO List]');
+    expect(result.stdout).toContain('[artifact generated code]');
+    expect(result.stdout.at(-1)).toMatch(/^\[completed\] /);
+    coder.child.kill('SIGTERM');
+    expect(await within(coder.exit, WAIT_MS, 'code-generator to stop')).toBe(0);
+  });
+
   it('exits 4 for an unknown agent', async () => {
     const result = await run(['card', 'nobody']);
     expect(result.code).toBe(4);
@@ -214,8 +375,16 @@ describe('broker, serve echo, send echo hi --stream (three terminals)', () => {
     expect(await within(serve.exit, WAIT_MS, 'serve to exit')).toBe(0);
     expect(serve.stdout.at(-1)).toBe('stopped demo/default/echo (card published offline)');
     const result = await run(['agents', '--json']);
-    const [echo] = result.stdout.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(echo).toMatchObject({ status: 'offline', statusSource: 'agent' });
+    const agents = result.stdout.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(agents.find((entry) => entry.agent === 'echo')).toMatchObject({
+      status: 'offline',
+      statusSource: 'agent',
+    });
+    const send = await run(['send', 'echo', 'anyone?']);
+    expect(send.code).toBe(5);
+    expect(send.stderr).toEqual([
+      'a2a-mqtt: agent "demo/default/echo" is offline (agent): nothing serves its request topic',
+    ]);
   });
 
   it('broker stops on SIGINT and forgets its URL', async () => {

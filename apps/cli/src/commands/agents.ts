@@ -19,8 +19,10 @@ export async function agentsCommand(
     logger: io.logger,
   });
   try {
-    const events = options.watch ? directory.watch() : undefined;
     await directory.start();
+    // Watch from the listed snapshot on (synchronously after start): the cards just listed are
+    // not repeated as `added`, and nothing between the list and the watch is missed.
+    const events = options.watch ? directory.watch() : undefined;
     const entries = directory.list().sort((a, b) => a.id.localeCompare(b.id));
     if (options.json) {
       for (const entry of entries) writeJson(io.stdout, entryJson(entry));
