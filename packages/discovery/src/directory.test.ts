@@ -6,6 +6,8 @@ import { createAgentDirectory } from './directory.js';
 import type { DirectoryEntryEvent, DirectoryEvent } from './directory-types.js';
 import { makeCard } from './test-support/cards.js';
 import { FakeSession } from './test-support/fake-session.js';
+import { createCapturingLogger } from './test-support/logger.js';
+import { nextEvent } from './test-support/wait.js';
 
 const topics = createTopics();
 const broker = 'mqtt://broker.example:1883';
@@ -84,32 +86,196 @@ describe('createAgentDirectory (fake session)', () => {
     expect(session.subscriptions.size).toBe(0);
   });
 
-  it('lets broker-managed status win over agent and LWT status', async () => {
+  it('lets broker-managed status win over agent and LWT status, in entries and events', async () => {
     const session = new FakeSession();
     const directory = createAgentDirectory({
       session: session.asSession(),
       scope: { org: 'acme' },
     });
     await directory.start();
+    const events = directory.watch();
     const topic = topics.discovery({ org: 'acme', unit: 'support', agent: 'a' });
+    const marker = (name: string) => {
+      // A card of another agent: its `added` event shows that everything before it was handled.
+      session.deliver(
+        topics.discovery({ org: 'acme', unit: 'support', agent: name }),
+        cardPayload(name),
+        online,
+      );
+    };
+    const next = async () => (await nextEvent(events, () => true, 5_000)) as DirectoryEntryEvent;
+    const brokerOffline = { 'a2a-status': 'offline', 'a2a-status-source': 'broker' };
+    const brokerOnline = { 'a2a-status': 'online', 'a2a-status-source': 'broker' };
+
+    // The first card carries a broker status.
+    session.deliver(topic, cardPayload('a'), brokerOffline);
+    expect(await next()).toMatchObject({
+      type: 'added',
+      entry: { id: 'acme/support/a', status: 'offline', statusSource: 'broker' },
+    });
+
+    // Agent and LWT statuses on the same card change nothing, and emit nothing.
+    session.deliver(topic, cardPayload('a'), online);
     session.deliver(topic, cardPayload('a'), {
       'a2a-status': 'offline',
-      'a2a-status-source': 'broker',
+      'a2a-status-source': 'lwt',
     });
     session.deliver(topic, cardPayload('a'), online);
+    marker('m1');
+    expect(await next()).toMatchObject({ type: 'added', entry: { id: 'acme/support/m1' } });
     expect(directory.get('acme/support/a')).toMatchObject({
       status: 'offline',
       statusSource: 'broker',
     });
-    session.deliver(topic, cardPayload('a'), {
-      'a2a-status': 'online',
-      'a2a-status-source': 'broker',
+
+    // A new card from the agent is an `updated` event that keeps the broker status.
+    session.deliver(topic, cardPayload('a', 'support', 'A v2'), online);
+    expect(await next()).toMatchObject({
+      type: 'updated',
+      entry: { card: { name: 'A v2' }, status: 'offline', statusSource: 'broker' },
+      previous: { card: { name: 'a' }, status: 'offline', statusSource: 'broker' },
     });
+
+    // Only a broker message changes the status: online, then offline again.
+    session.deliver(topic, cardPayload('a', 'support', 'A v2'), brokerOnline);
+    expect(await next()).toMatchObject({
+      type: 'online',
+      entry: { status: 'online', statusSource: 'broker' },
+      previous: { status: 'offline', statusSource: 'broker' },
+    });
+    session.deliver(topic, cardPayload('a', 'support', 'A v2'), {
+      'a2a-status': 'offline',
+      'a2a-status-source': 'lwt',
+    });
+    session.deliver(topic, cardPayload('a', 'support', 'A v2'), brokerOffline);
+    expect(await next()).toMatchObject({
+      type: 'offline',
+      entry: { status: 'offline', statusSource: 'broker' },
+      previous: { status: 'online', statusSource: 'broker' },
+    });
+
+    // A broker pair appended to the agent's pair (repeated keys) counts as broker status.
+    session.deliver(topic, cardPayload('a', 'support', 'A v2'), {
+      'a2a-status': ['offline', 'online'],
+      'a2a-status-source': ['agent', 'broker'],
+    });
+    expect(await next()).toMatchObject({
+      type: 'online',
+      entry: { status: 'online', statusSource: 'broker' },
+    });
+    marker('m2');
+    expect(await next()).toMatchObject({ type: 'added', entry: { id: 'acme/support/m2' } });
     expect(directory.get('acme/support/a')).toMatchObject({
       status: 'online',
       statusSource: 'broker',
     });
     await directory.close();
+  });
+
+  it('replays the known entries as added events first with watch({ replay: true })', async () => {
+    const session = new FakeSession();
+    for (const agent of ['a', 'b']) {
+      session.deliver(
+        topics.discovery({ org: 'acme', unit: 'support', agent }),
+        cardPayload(agent),
+        online,
+      );
+    }
+    const directory = createAgentDirectory({
+      session: session.asSession(),
+      scope: { org: 'acme', unit: 'support' },
+    });
+    await directory.start();
+    const replayed = directory.watch({ replay: true });
+    const live = directory.watch();
+    const explicit = directory.watch({ replay: false });
+    session.deliver(
+      topics.discovery({ org: 'acme', unit: 'support', agent: 'c' }),
+      cardPayload('c'),
+      online,
+    );
+    const ids = (list: DirectoryEvent[]) =>
+      list.map((event) => `${event.type} ${(event as DirectoryEntryEvent).entry.address.agent}`);
+    const fromReplay = await take(replayed, 3);
+    expect(ids(fromReplay.slice(0, 2)).sort()).toEqual(['added a', 'added b']);
+    expect(ids(fromReplay.slice(2))).toEqual(['added c']);
+    expect(fromReplay[0]).toMatchObject({ entry: { status: 'online', statusSource: 'agent' } });
+    // Without replay, the first event is the live one.
+    expect(ids(await take(live, 1))).toEqual(['added c']);
+    expect(ids(await take(explicit, 1))).toEqual(['added c']);
+    await directory.close();
+    // A watch() of a closed directory still replays, then ends.
+    const afterClose = directory.watch({ replay: true });
+    expect((await take(afterClose, 5)).length).toBe(3);
+    expect((await afterClose.next()).done).toBe(true);
+  });
+
+  it('counts the events a slow watcher loses and logs once per overflow episode', async () => {
+    const session = new FakeSession();
+    const logger = createCapturingLogger();
+    const directory = createAgentDirectory({
+      session: session.asSession(),
+      scope: { org: 'acme', unit: 'support' },
+      watchBufferSize: 2,
+      logger,
+    });
+    await directory.start();
+    const slow = directory.watch();
+    const fast = directory.watch();
+    const fastSeen: DirectoryEvent[] = [];
+    const put = (agent: string) =>
+      session.deliver(
+        topics.discovery({ org: 'acme', unit: 'support', agent }),
+        cardPayload(agent),
+        online,
+      );
+    const overflowLines = () => logger.find('warn', 'fell behind');
+    const recoverLines = () => logger.find('info', 'caught up');
+
+    // Episode 1: five events into a buffer of two; `fast` reads each one as it comes.
+    for (const agent of ['a1', 'a2', 'a3', 'a4', 'a5']) {
+      put(agent);
+      fastSeen.push(...(await take(fast, 1)));
+    }
+    expect(fastSeen).toHaveLength(5);
+    expect(fast.dropped).toBe(0);
+    expect(slow.dropped).toBe(3);
+    expect(directory.droppedEvents).toBe(3);
+    expect(overflowLines()).toHaveLength(1);
+    expect(overflowLines()[0]?.obj).toMatchObject({ watchBufferSize: 2, dropped: 1 });
+    expect(recoverLines()).toHaveLength(0);
+    // The directory itself lost nothing; the slow watcher keeps the two newest events.
+    expect(directory.size).toBe(5);
+    const kept = (await take(slow, 2)) as DirectoryEntryEvent[];
+    expect(kept.map((event) => event.entry.address.agent)).toEqual(['a4', 'a5']);
+    expect(recoverLines()).toHaveLength(1);
+    expect(recoverLines()[0]?.obj).toMatchObject({ dropped: 3, droppedEvents: 3 });
+
+    // Within the buffer: no drop, no line.
+    put('b1');
+    put('b2');
+    await take(slow, 2);
+    await take(fast, 2);
+    expect(slow.dropped).toBe(3);
+    expect(overflowLines()).toHaveLength(1);
+
+    // Episode 2: one more warn line, counters keep adding up.
+    for (const agent of ['c1', 'c2', 'c3', 'c4']) {
+      put(agent);
+      await take(fast, 1);
+    }
+    expect(slow.dropped).toBe(5);
+    expect(overflowLines()).toHaveLength(2);
+    expect(directory.droppedEvents).toBe(5);
+
+    // A released watcher's drops stay counted in the directory's total.
+    await slow.return?.();
+    expect(directory.droppedEvents).toBe(5);
+    put('d1');
+    await take(fast, 1);
+    expect(directory.droppedEvents).toBe(5);
+    await directory.close();
+    expect(directory.droppedEvents).toBe(5);
   });
 
   it('reports malformed cards as invalid events and keeps working', async () => {
@@ -282,6 +448,37 @@ describe('createAgentDirectory (fake session)', () => {
     expect(directory.size).toBe(1);
     expect(session.published).toHaveLength(0);
     await directory.close();
+  });
+
+  it('ends a pending settle wait when closed during start()', async () => {
+    for (const settle of [
+      // Neither wait can end on its own within the test: only close() can end it.
+      { strategy: 'quiet', quietMs: 60_000, maxMs: 60_000 },
+      { strategy: 'probe', timeoutMs: 60_000 },
+    ] as const) {
+      const session = new FakeSession();
+      // The probe never comes back: this fake drops publishes on the probe's reply topic.
+      const publish = session.publish.bind(session);
+      session.publish = async (topic, payload, options) =>
+        topic.includes('/reply/')
+          ? { reasonCode: 0, noMatchingSubscribers: false }
+          : publish(topic, payload, options);
+      const directory = createAgentDirectory({
+        session: session.asSession(),
+        scope: { org: 'acme', unit: 'support' },
+        settle,
+      });
+      const started = directory.start();
+      const events = directory.watch();
+      // Let start() reach its settle wait (the fake answers SUBSCRIBE and publish at once).
+      await new Promise((resolve) => setImmediate(resolve));
+      await directory.close();
+      await started;
+      expect((await events.next()).done).toBe(true);
+      expect(session.subscriptions.size).toBe(0);
+      const again = await directory.start().catch((e: unknown) => e);
+      expect(again).toMatchObject({ code: 'CLOSED' });
+    }
   });
 
   it('rejects a bad scope with INVALID_IDENTIFIER', () => {

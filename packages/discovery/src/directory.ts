@@ -47,6 +47,11 @@ import { SILENT_LOGGER } from './silent-logger.js';
  *   ACL) the directory falls back to `quiet`; if it does not arrive within `timeoutMs`,
  *   `start()` resolves with a warning. The probe cannot detect a retained set the broker
  *   truncated (mosquitto `max_queued_messages`): size that limit above the agent count.
+ *   It assumes the broker delivers a new subscription's retained set before a message
+ *   published after the SUBACK: a broker that dispatches retained messages asynchronously
+ *   (EMQX 5 hands them to retainer worker processes) can let the probe overtake part of a
+ *   large set. Check it on your broker (the package's integration suite does, per broker
+ *   target) or use `quiet` there.
  * - `quiet`: the retained set counts as delivered after `quietMs` without a discovery
  *   message, at most `maxMs` after SUBACK. Works with any permissions; slower and a guess.
  */
@@ -110,7 +115,10 @@ export interface AgentDirectoryOptions {
    */
   qos?: 0 | 1;
   /**
-   * Events buffered per `watch()` iterator; the oldest are dropped beyond it.
+   * Events buffered per `watch()` iterator whose consumer has not read them yet. Beyond it the
+   * oldest are dropped (the directory itself never loses a card): each drop is counted in
+   * {@link DirectoryWatch.dropped} and {@link AgentDirectory.droppedEvents}, and each overflow
+   * episode logs one `warn` line (and one `info` line when the consumer has caught up).
    * @default DEFAULT_WATCH_BUFFER_SIZE (10 000)
    */
   watchBufferSize?: number;
@@ -126,10 +134,42 @@ export interface AgentDirectoryOptions {
 /** Options of {@link AgentDirectory.watch}. */
 export interface WatchOptions {
   /**
-   * First yield an `added` event for every entry already known.
+   * First yield an `added` event for every entry already known (a snapshot of the directory at
+   * the call), then the live changes. Without it, only the changes after the call.
    * @default false
    */
   replay?: boolean;
+}
+
+/**
+ * What {@link AgentDirectory.watch} returns: an `AsyncIterableIterator` of
+ * {@link DirectoryEvent}s that also says how many events it lost.
+ *
+ * Each iterator buffers up to `watchBufferSize` events its consumer has not read yet. When a
+ * consumer falls further behind, the oldest buffered events are dropped so that the MQTT message
+ * path never blocks or grows without bound. The directory's map (`list()`, `get()`) is always
+ * complete; only this iterator's view has gaps. A consumer that sees `dropped` grow should
+ * re-read `list()` to resynchronise.
+ *
+ * @example
+ * ```ts
+ * const events = directory.watch({ replay: true });
+ * let seen = 0;
+ * for await (const event of events) {
+ *   if (events.dropped > seen) {
+ *     seen = events.dropped;
+ *     rebuildFrom(directory.list()); // some events were lost: start over from the snapshot
+ *   }
+ *   handle(event);
+ * }
+ * ```
+ */
+export interface DirectoryWatch extends AsyncIterableIterator<DirectoryEvent> {
+  /**
+   * Events dropped from this iterator so far because its buffer was full (the oldest go first).
+   * Stays 0 while the consumer keeps up.
+   */
+  readonly dropped: number;
 }
 
 /** A live, scoped view of the agents registered on the broker; see {@link createAgentDirectory}. */
@@ -147,9 +187,16 @@ export interface AgentDirectory {
   readonly size: number;
   /**
    * Change events from now on (`added`, `updated`, `online`, `offline`, `removed`,
-   * `invalid`). Ends when the directory closes; `break` releases the iterator.
+   * `invalid`); with `replay: true`, first an `added` event per known entry. Ends when the
+   * directory closes; `break` releases the iterator. A consumer slower than the message flow
+   * loses the oldest events beyond `watchBufferSize`: see {@link DirectoryWatch.dropped}.
    */
-  watch(options?: WatchOptions): AsyncIterableIterator<DirectoryEvent>;
+  watch(options?: WatchOptions): DirectoryWatch;
+  /**
+   * Events dropped so far, over every `watch()` iterator of this directory (including released
+   * ones), because a consumer fell more than `watchBufferSize` events behind.
+   */
+  readonly droppedEvents: number;
   /** Unsubscribes, ends every `watch()` iterator and stops listening to the session. */
   close(): Promise<void>;
   /** Same as {@link AgentDirectory.close}. */
@@ -227,9 +274,14 @@ class DefaultAgentDirectory implements AgentDirectory {
   private readonly logger: Logger;
   private readonly entries = new Map<string, StoredEntry>();
   private readonly watchers = new Set<AsyncQueue<DirectoryEvent>>();
+  /** Events dropped by the watchers that were released (the live ones count their own). */
+  private releasedDropped = 0;
   private subscription: Subscription | undefined;
   private starting: Promise<void> | undefined;
   private closed = false;
+  /** Resolves when `close()` begins: ends a settle wait at once. */
+  private readonly closing: Promise<'closed'>;
+  private markClosing!: () => void;
   /** Messages seen since the current settle began (drives the quiet strategy). */
   private messageCount = 0;
   /** Ids seen during a resync after a reconnect without a session. */
@@ -268,10 +320,19 @@ class DefaultAgentDirectory implements AgentDirectory {
     this.watchBufferSize = options.watchBufferSize ?? DEFAULT_WATCH_BUFFER_SIZE;
     this.logger = options.logger ?? SILENT_LOGGER;
     this.qos = options.qos ?? DEFAULT_DIRECTORY_QOS;
+    this.closing = new Promise((resolve) => {
+      this.markClosing = () => resolve('closed');
+    });
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  get droppedEvents(): number {
+    let total = this.releasedDropped;
+    for (const watcher of this.watchers) total += watcher.dropped;
+    return total;
   }
 
   start(): Promise<void> {
@@ -423,7 +484,12 @@ class DefaultAgentDirectory implements AgentDirectory {
       const timeout = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs);
       });
-      return await Promise.race([arrival.then(() => 'arrived' as const), timeout]);
+      const outcome = await Promise.race([
+        arrival.then(() => 'arrived' as const),
+        timeout,
+        this.closing,
+      ]);
+      return outcome === 'closed' ? 'arrived' : outcome;
     } finally {
       clearTimeout(timer);
       await probeSubscription.unsubscribe().catch(() => undefined);
@@ -434,16 +500,23 @@ class DefaultAgentDirectory implements AgentDirectory {
     return new Promise((resolve) => {
       const started = performance.now();
       let lastCount = this.messageCount;
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      // `close()` ends the wait at once (it awaits a pending `start()`).
+      this.closing.then(done, done);
       const tick = (): void => {
         const elapsed = performance.now() - started;
         if (this.closed || this.messageCount === lastCount || elapsed >= maxMs) {
-          resolve();
+          done();
           return;
         }
         lastCount = this.messageCount;
-        setTimeout(tick, Math.min(quietMs, Math.max(1, maxMs - elapsed)));
+        timer = setTimeout(tick, Math.min(quietMs, Math.max(1, maxMs - elapsed)));
       };
-      setTimeout(tick, Math.min(quietMs, maxMs));
+      timer = setTimeout(tick, Math.min(quietMs, maxMs));
     });
   }
 
@@ -576,9 +649,26 @@ class DefaultAgentDirectory implements AgentDirectory {
     return undefined;
   }
 
-  watch(options?: WatchOptions): AsyncIterableIterator<DirectoryEvent> {
-    const queue: AsyncQueue<DirectoryEvent> = new AsyncQueue(this.watchBufferSize, () => {
-      this.watchers.delete(queue);
+  watch(options?: WatchOptions): DirectoryWatch {
+    const queue: AsyncQueue<DirectoryEvent> = new AsyncQueue(this.watchBufferSize, {
+      onReturn: () => this.release(queue),
+      onOverflow: () => {
+        this.logger.warn(
+          {
+            filter: this.filter,
+            watchBufferSize: this.watchBufferSize,
+            dropped: queue.dropped,
+            droppedEvents: this.droppedEvents,
+          },
+          'a2a-mqtt discovery: a watch() consumer fell behind; dropping its oldest events until it catches up (the directory itself stays complete)',
+        );
+      },
+      onRecover: (dropped) => {
+        this.logger.info(
+          { filter: this.filter, dropped, droppedEvents: this.droppedEvents },
+          'a2a-mqtt discovery: a watch() consumer caught up after dropping events',
+        );
+      },
     });
     if (options?.replay) {
       for (const { entry } of this.entries.values()) queue.push({ type: 'added', entry });
@@ -588,11 +678,20 @@ class DefaultAgentDirectory implements AgentDirectory {
     return queue;
   }
 
+  /** Forgets a watcher, keeping its drop count in {@link droppedEvents}. */
+  private release(queue: AsyncQueue<DirectoryEvent>): void {
+    if (this.watchers.delete(queue)) this.releasedDropped += queue.dropped;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.markClosing();
     this.session.off('connect', this.onConnect);
-    for (const watcher of this.watchers) watcher.end();
+    for (const watcher of this.watchers) {
+      watcher.end();
+      this.releasedDropped += watcher.dropped;
+    }
     this.watchers.clear();
     const subscription = this.subscription;
     this.subscription = undefined;

@@ -31,6 +31,7 @@ export {
 export type {
   AgentDirectory,
   AgentDirectoryOptions,
+  DirectoryWatch,
   SettleOptions,
   WatchOptions,
 } from './directory.js';

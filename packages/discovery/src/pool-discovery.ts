@@ -13,9 +13,12 @@ import {
   A2A_MQTT_ERROR_CODE,
   A2AMqttError,
   type AgentAddress,
+  type AgentCardLike,
+  bindingErrorKindOf,
   createCorrelationData,
   createReplySuffix,
   createTopics,
+  isValidIdentifier,
   JSON_RPC_ERROR_CODE,
   type PoolAddress,
   parseClientId,
@@ -39,11 +42,17 @@ export const POOL_DISCOVERY_METHOD = 'GetExtendedAgentCard';
 export interface PoolDiscoveryServerOptions {
   /** The node's connected session. */
   session: MqttSession;
-  /** The node (its card's MQTT interface must be its own request topic). */
+  /**
+   * The node. Its card's MQTT interface must name this node's own request topic
+   * (`topics.request(agent)`): that is what makes the client's later requests stick to it.
+   */
   agent: AgentAddress;
   /** The discovery pool this node answers for (use a pool id dedicated to discovery). */
   pool: PoolAddress;
-  /** The node's card: a registration (follows `update()`) or a getter. */
+  /**
+   * The node's card: a registration (follows `update()`; checked when the member starts) or a
+   * getter (called once per answer, and checked then).
+   */
   card: AgentCardSource;
   /**
    * Topic scheme; on mosquitto use a prefix without `$`.
@@ -69,8 +78,15 @@ export interface PoolDiscoveryServer {
 /**
  * Joins a discovery pool: answers `GetExtendedAgentCard` requests published on
  * `{prefix}/request/{org}/{unit}/pool/{pool}` with this node's card, echoing the Correlation
- * Data and setting `a2a-responder-agent-id`.
+ * Data and setting `a2a-responder-agent-id` on every reply (errors included).
  *
+ * The card must name this node's own request topic. A registration card that does not is
+ * refused when the member starts; a getter's card that does not is answered with a JSON-RPC
+ * internal error (-32603) and a `warn` line instead of a card that would send the client to
+ * another node.
+ *
+ * @throws {A2AMqttError} `INVALID_AGENT_CARD` (a registration card whose MQTT interface is not
+ * `topics.request(agent)`), `INVALID_IDENTIFIER`, `SUBSCRIBE_REJECTED`.
  * @example
  * ```ts
  * const prefix = createTopics({ prefix: 'a2a/v1' }); // mosquitto: no `$` with pools
@@ -91,6 +107,16 @@ export async function servePoolDiscovery(
   const logger = options.logger ?? SILENT_LOGGER;
   const source = options.card;
   const filter = topics.sharedPoolRequest(pool, options.group);
+  const ownTopic = topics.request(agent);
+  if (typeof source !== 'function') {
+    const problem = foreignCardProblem(source.card, ownTopic);
+    if (problem) {
+      throw new A2AMqttError({
+        code: A2A_MQTT_ERROR_CODE.INVALID_AGENT_CARD,
+        message: `servePoolDiscovery for ${agent.org}/${agent.unit}/${agent.agent}: ${problem}`,
+      });
+    }
+  }
 
   const handle = async (message: InboundMessage): Promise<void> => {
     const { responseTopic, correlationData } = message.properties;
@@ -117,7 +143,20 @@ export async function servePoolDiscovery(
         );
       } else {
         const card = typeof source === 'function' ? source() : source.card;
-        reply = { jsonrpc: '2.0', id, result: AgentCard.toJSON(card) };
+        const problem = foreignCardProblem(card, ownTopic);
+        if (problem) {
+          logger.warn(
+            { topic: message.topic, agent: agent.agent, problem },
+            'a2a-mqtt discovery: pool member card does not name its own request topic; answered with an error',
+          );
+          reply = rpcError(
+            id,
+            JSON_RPC_ERROR_CODE.INTERNAL_ERROR,
+            `pool member ${agent.agent} cannot serve its card: ${problem}`,
+          );
+        } else {
+          reply = { jsonrpc: '2.0', id, result: AgentCard.toJSON(card) };
+        }
       }
     } catch {
       reply = rpcError(null, JSON_RPC_ERROR_CODE.PARSE_ERROR, 'request is not JSON');
@@ -144,6 +183,16 @@ export async function servePoolDiscovery(
     await subscription.unsubscribe();
   };
   return { close, [Symbol.asyncDispose]: close };
+}
+
+/** Why `card` would not send a client to `ownTopic`, or `undefined` when it would. */
+function foreignCardProblem(card: AgentCard, ownTopic: string): string | undefined {
+  const iface = readMqttInterface(card as AgentCardLike);
+  if (!iface) return `the card has no MQTT interface entry (expected "${ownTopic}")`;
+  if (iface.requestTopic !== ownTopic) {
+    return `the card's MQTT interface names "${iface.requestTopic}", not the member's own "${ownTopic}"`;
+  }
+  return undefined;
 }
 
 function rpcError(
@@ -199,7 +248,14 @@ export interface PoolDiscoveryResult {
  * the card keeps talking to the same node.
  *
  * @throws {A2AMqttError} `NO_MATCHING_SUBSCRIBERS` (no member; fast on brokers that report
- * it), `REQUEST_TIMEOUT`, `INVALID_AGENT_CARD` / `TRANSPORT_PROTOCOL_ERROR` for a bad reply.
+ * it), `REQUEST_TIMEOUT` (no answer within `timeoutMs`; retryable), `TRANSPORT_PROTOCOL_ERROR`
+ * (not retryable) for a reply that breaks the binding: no `a2a-responder-agent-id` (the
+ * profile makes it mandatory on pooled replies), a responder id that is not an identifier or
+ * disagrees with the card's MQTT interface, a payload that is not JSON, no card with an MQTT
+ * interface, or a JSON-RPC error answer; a binding error answer keeps its kind instead
+ * (`REQUEST_EXPIRED` / `RESPONDER_UNAVAILABLE`, retryable, or `TRANSPORT_PROTOCOL_ERROR`).
+ * Error details carry `responder` and, for an error answer, `rpcCode`. `INVALID_AGENT_CARD`
+ * for a card that fails the Agent Card schema.
  * @example
  * ```ts
  * const { card, agent } = await discoverFromPool({
@@ -279,32 +335,63 @@ export async function discoverFromPool(
 }
 
 function readPoolReply(message: InboundMessage, topics: TopicScheme): PoolDiscoveryResult {
-  const protocolError = (text: string): A2AMqttError =>
-    new A2AMqttError({ code: A2A_MQTT_ERROR_CODE.TRANSPORT_PROTOCOL_ERROR, message: text });
   const responder = readUserProperty(
     message.properties.userProperties,
     USER_PROPERTY.RESPONDER_AGENT_ID,
   );
-  let body: { result?: unknown; error?: { code?: number; message?: string } };
+  const protocolError = (text: string, details: Record<string, unknown> = {}): A2AMqttError =>
+    new A2AMqttError({
+      code: A2A_MQTT_ERROR_CODE.TRANSPORT_PROTOCOL_ERROR,
+      message: text,
+      retryable: false,
+      details: { ...(responder === undefined ? {} : { responder }), ...details },
+    });
+  // The profile: "A pooled reply without it is a protocol error", whatever the reply holds.
+  if (responder === undefined) {
+    throw protocolError(
+      `pool discovery reply lacks the ${USER_PROPERTY.RESPONDER_AGENT_ID} user property`,
+    );
+  }
+  if (!isValidIdentifier(responder)) {
+    throw protocolError(
+      `pool discovery reply names an invalid ${USER_PROPERTY.RESPONDER_AGENT_ID}`,
+    );
+  }
+  let body: { result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } };
   try {
     body = JSON.parse(message.payload.toString('utf8'));
   } catch {
     throw protocolError('pool discovery reply is not JSON');
   }
-  if (body.error) {
-    throw protocolError(
-      `pool member answered with error ${body.error.code}: ${body.error.message}`,
-    );
+  if (typeof body !== 'object' || body === null) {
+    throw protocolError('pool discovery reply is not a JSON-RPC response');
+  }
+  if (body.error !== undefined) {
+    const error = body.error ?? {};
+    const rpcCode = typeof error.code === 'number' ? error.code : undefined;
+    const text = `pool member ${responder} answered with error ${String(error.code)}: ${String(error.message)}`;
+    const kind =
+      rpcCode === undefined ? undefined : bindingErrorKindOf({ ...error, code: rpcCode });
+    if (kind === 'REQUEST_EXPIRED' || kind === 'RESPONDER_UNAVAILABLE') {
+      throw new A2AMqttError({
+        code: A2A_MQTT_ERROR_CODE[kind],
+        message: text,
+        retryable: true,
+        details: { responder, rpcCode },
+      });
+    }
+    throw protocolError(text, { rpcCode });
   }
   const iface =
     body.result && typeof body.result === 'object'
-      ? readMqttInterface(body.result as Parameters<typeof readMqttInterface>[0])
+      ? readMqttInterface(body.result as AgentCardLike)
       : undefined;
   if (!iface) throw protocolError('pool discovery reply carries no card with an MQTT interface');
   const agent: AgentAddress = iface.agent;
-  if (responder !== undefined && responder !== agent.agent) {
+  if (responder !== agent.agent) {
     throw protocolError(
-      `a2a-responder-agent-id "${responder}" disagrees with the card's interface (${agent.agent})`,
+      `${USER_PROPERTY.RESPONDER_AGENT_ID} "${responder}" disagrees with the card's MQTT interface (${agent.agent})`,
+      { cardAgent: agent.agent },
     );
   }
   const decoded = decodeAgentCard(
@@ -317,7 +404,7 @@ function readPoolReply(message: InboundMessage, topics: TopicScheme): PoolDiscov
     throw new A2AMqttError({
       code: A2A_MQTT_ERROR_CODE.INVALID_AGENT_CARD,
       message: `pool discovery reply: ${decoded.message}`,
-      ...(decoded.issues ? { details: { issues: decoded.issues } } : {}),
+      details: { responder, ...(decoded.issues ? { issues: decoded.issues } : {}) },
     });
   }
   return { card: decoded.card, agent };

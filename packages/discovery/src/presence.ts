@@ -18,6 +18,11 @@ import {
 } from '@a2a-mqtt/protocol';
 import { prepareAgentCard } from './card-codec.js';
 
+/**
+ * MQTT Content Type of every card a registration publishes and of its Last Will (internal).
+ */
+export const CARD_CONTENT_TYPE = 'application/json';
+
 /** The Last Will built by {@link presenceWill} (the connection's `WillOptions`). */
 export type PresenceWill = WillOptions;
 
@@ -70,7 +75,7 @@ export function presenceWill(options: PresenceWillOptions): PresenceWill {
     payload,
     qos: 1,
     retain: true,
-    contentType: 'application/json',
+    contentType: CARD_CONTENT_TYPE,
     userProperties: {
       [USER_PROPERTY.STATUS]: PRESENCE_STATUS.OFFLINE,
       [USER_PROPERTY.STATUS_SOURCE]: STATUS_SOURCE.LWT,

@@ -15,7 +15,7 @@ import {
   USER_PROPERTY,
 } from '@a2a-mqtt/protocol';
 import { type PreparedAgentCard, prepareAgentCard } from './card-codec.js';
-import { checkAddress } from './presence.js';
+import { CARD_CONTENT_TYPE, checkAddress } from './presence.js';
 
 /** Options of {@link registerAgent}. */
 export interface RegisterAgentOptions {
@@ -52,25 +52,35 @@ export interface AgentRegistration {
   readonly topic: string;
   /** `true` until {@link AgentRegistration.stop} or {@link AgentRegistration.unregister}. */
   readonly active: boolean;
-  /** Replaces the card: validates it and republishes the full card (online / agent). */
+  /**
+   * Replaces the card: validates it and republishes the full card (online / agent). Only while
+   * {@link AgentRegistration.active}: a stopped or unregistered registration is final (register
+   * again with {@link registerAgent}).
+   * @throws {A2AMqttError} `CLOSED` after {@link AgentRegistration.stop} or
+   * {@link AgentRegistration.unregister} (nothing is published), `INVALID_AGENT_CARD`,
+   * `NOT_AUTHORIZED` (the broker refused the publish).
+   */
   update(card: AgentCard): Promise<void>;
   /**
    * Graceful shutdown: republishes the card with `a2a-status=offline`,
    * `a2a-status-source=agent` and stops republishing after reconnects. Close the session
-   * afterwards with a normal DISCONNECT so the broker discards the Last Will.
+   * afterwards with a normal DISCONNECT so the broker discards the Last Will. Idempotent: a
+   * second call, or a call after {@link AgentRegistration.unregister}, publishes nothing.
    */
   stop(): Promise<void>;
   /**
    * Clears the retained card (empty retained payload) and stops republishing. The Last Will
    * set at CONNECT time stays armed until the session closes cleanly, so close it gracefully
-   * (a crash would otherwise re-publish the card as offline).
+   * (a crash would otherwise re-publish the card as offline). Allowed after
+   * {@link AgentRegistration.stop}; a second call publishes nothing.
    */
   unregister(): Promise<void>;
 }
 
 /**
- * Registers an agent: publishes its card retained (QoS 1) on its discovery topic with
- * `a2a-status=online`, `a2a-status-source=agent`, and republishes it after every reconnect.
+ * Registers an agent: publishes its card retained (QoS 1, content type `application/json`, like
+ * the {@link presenceWill}) on its discovery topic with `a2a-status=online`,
+ * `a2a-status-source=agent`, and republishes it after every reconnect.
  *
  * @throws {A2AMqttError} `INVALID_AGENT_CARD` (what is wrong with the card),
  * `INVALID_IDENTIFIER`, `NOT_AUTHORIZED` (the broker refused the publish, e.g. ACL).
@@ -150,6 +160,10 @@ class DefaultAgentRegistration implements AgentRegistration {
     await this.publish(this.prepared.payload, PRESENCE_STATUS.ONLINE);
   }
 
+  /**
+   * Publishes `payload` retained at QoS 1: a card (with `status`, source `agent`, and the content
+   * type the Last Will also carries) or, without `status`, the empty unregister message.
+   */
   private async publish(payload: string, status: string | undefined): Promise<void> {
     await this.session.publish(this.topic, payload, {
       qos: 1,
@@ -158,6 +172,7 @@ class DefaultAgentRegistration implements AgentRegistration {
         ? {}
         : {
             properties: {
+              contentType: CARD_CONTENT_TYPE,
               userProperties: {
                 [USER_PROPERTY.STATUS]: status,
                 [USER_PROPERTY.STATUS_SOURCE]: STATUS_SOURCE.AGENT,

@@ -5,7 +5,12 @@
 import type { Logger, MqttSession } from '@a2a-mqtt/connection';
 import { A2A_MQTT_ERROR_CODE, A2AMqttError, type TopicScheme } from '@a2a-mqtt/protocol';
 import { DEFAULT_DISCOVER_TIMEOUT_MS } from './defaults.js';
-import { type AgentDirectory, createAgentDirectory, type SettleOptions } from './directory.js';
+import {
+  type AgentDirectory,
+  createAgentDirectory,
+  type DirectoryWatch,
+  type SettleOptions,
+} from './directory.js';
 import type { DirectoryEntry } from './directory-types.js';
 import { type AgentFilter, type AgentReference, matchesReference } from './filter.js';
 
@@ -51,7 +56,12 @@ export interface DiscoverAgentOptions {
    * @default the resolver's `timeoutMs`
    */
   timeoutMs?: number;
-  /** Aborts the wait (rejects with `ABORTED`). */
+  /**
+   * Aborts the call: it rejects with `ABORTED` (the signal's reason as `cause`), at once when
+   * the signal is already aborted, otherwise as soon as it aborts while the call waits for the
+   * retained set or for the agent. The resolver and its directory stay usable.
+   * @default undefined (no abort)
+   */
   signal?: AbortSignal;
 }
 
@@ -61,7 +71,8 @@ export interface AgentResolver {
    * The agent named by address, `{org}/{unit}/{agent}`, agent id or card name. Answers as
    * soon as the retained set is delivered; waits up to `timeoutMs` for an agent that is not
    * in it yet.
-   * @throws {A2AMqttError} `AGENT_NOT_FOUND` after the wait, `ABORTED`, `CLOSED`.
+   * @throws {A2AMqttError} `AGENT_NOT_FOUND` after the wait, `ABORTED` (see
+   * {@link DiscoverAgentOptions.signal}), `CLOSED` (the resolver closed meanwhile, or before).
    */
   discoverAgent(reference: AgentReference, options?: DiscoverAgentOptions): Promise<DirectoryEntry>;
   /** Every agent in scope matching `filter` (an empty array when none). */
@@ -119,14 +130,36 @@ class DefaultAgentResolver implements AgentResolver {
     options: DiscoverAgentOptions = {},
   ): Promise<DirectoryEntry> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    // Watch before starting so a card arriving between settle and the lookup is not missed.
-    const events = this.directory.watch();
-    let timer: NodeJS.Timeout | undefined;
+    const { signal } = options;
+    const aborted = (): A2AMqttError =>
+      new A2AMqttError({
+        code: A2A_MQTT_ERROR_CODE.ABORTED,
+        message: `discoverAgent(${describe(reference)}) was aborted`,
+        ...(signal?.reason === undefined ? {} : { cause: signal.reason }),
+      });
+    if (signal?.aborted) throw aborted();
     let onAbort: (() => void) | undefined;
+    const abort =
+      signal === undefined
+        ? undefined
+        : new Promise<never>((_, reject) => {
+            onAbort = () => reject(aborted());
+            signal.addEventListener('abort', onAbort, { once: true });
+          });
+    // Whichever promise loses a race settles later: keep it quiet.
+    abort?.catch(() => undefined);
+    let events: DirectoryWatch | undefined;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.directory.start();
+      const starting = this.directory.start();
+      await (abort ? Promise.race([starting, abort]) : starting);
+      // `get` and `watch` run in the same synchronous step: a card handled before it is in the
+      // map, a card handled after it reaches the iterator. Watching only now also keeps the
+      // retained set of a large scope out of this iterator's buffer during `start()`.
       const known = this.directory.get(reference);
       if (known) return known;
+      const watching = this.directory.watch();
+      events = watching;
       const notFound = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           reject(
@@ -137,20 +170,9 @@ class DefaultAgentResolver implements AgentResolver {
             }),
           );
         }, timeoutMs);
-        if (options.signal) {
-          onAbort = () =>
-            reject(
-              new A2AMqttError({
-                code: A2A_MQTT_ERROR_CODE.ABORTED,
-                message: `discoverAgent(${describe(reference)}) was aborted`,
-              }),
-            );
-          if (options.signal.aborted) onAbort();
-          else options.signal.addEventListener('abort', onAbort, { once: true });
-        }
       });
       const found = (async (): Promise<DirectoryEntry> => {
-        for await (const event of events) {
+        for await (const event of watching) {
           if (event.type === 'removed' || event.type === 'invalid') continue;
           if (matchesReference(event.entry, reference)) return event.entry;
         }
@@ -159,14 +181,13 @@ class DefaultAgentResolver implements AgentResolver {
           message: 'the resolver was closed',
         });
       })();
-      // The loser of the race settles later (the iterator ends in `finally`): keep it quiet.
       found.catch(() => undefined);
       notFound.catch(() => undefined);
-      return await Promise.race([found, notFound]);
+      return await Promise.race(abort ? [found, notFound, abort] : [found, notFound]);
     } finally {
       clearTimeout(timer);
-      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
-      await events.return?.();
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      await events?.return?.();
     }
   }
 

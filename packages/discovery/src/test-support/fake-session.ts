@@ -13,7 +13,10 @@ interface FakePublish {
 }
 
 function matches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
+  // A shared subscription `$share/{group}/{filter}` matches like `{filter}` (one member here).
+  const f = (filter.startsWith('$share/') ? filter.split('/').slice(2).join('/') : filter).split(
+    '/',
+  );
   const t = topic.split('/');
   for (let i = 0; i < f.length; i += 1) {
     if (f[i] === '#') return true;
@@ -59,29 +62,34 @@ export class FakeSession extends EventEmitter {
   async publish(
     topic: string,
     payload: string | Buffer,
-    options?: { retain?: boolean; properties?: { userProperties?: Record<string, string> } },
+    options?: { retain?: boolean; properties?: InboundMessage['properties'] },
   ): Promise<{ reasonCode: number; noMatchingSubscribers: boolean }> {
     if (this.refusePublishOn && matches(this.refusePublishOn, topic)) {
       throw Object.assign(new Error('not authorized'), { code: 'NOT_AUTHORIZED' });
     }
     this.published.push({ topic, payload, options: options as Record<string, unknown> });
-    this.deliver(topic, payload, options?.properties?.userProperties, options?.retain ?? false);
+    const { userProperties, ...properties } = options?.properties ?? {};
+    this.deliver(topic, payload, userProperties, options?.retain ?? false, properties);
     return { reasonCode: 0, noMatchingSubscribers: false };
   }
 
-  /** Simulates a message from another client (a card, a will, a broker-status update). */
+  /**
+   * Simulates a message from another client (a card, a will, a broker-status update, a reply);
+   * `properties` adds MQTT v5 properties besides the user properties (Correlation Data, ...).
+   */
   deliver(
     topic: string,
     payload: string | Buffer,
     userProperties?: Record<string, string | string[]>,
     retain = true,
+    properties: Omit<InboundMessage['properties'], 'userProperties'> = {},
   ): void {
     const message: InboundMessage = {
       topic,
       payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
       qos: 1,
       retain: false,
-      properties: userProperties ? { userProperties } : {},
+      properties: { ...properties, ...(userProperties ? { userProperties } : {}) },
     } as InboundMessage;
     if (retain) {
       if (message.payload.length === 0) this.retained.delete(topic);
