@@ -1,20 +1,43 @@
 /**
  * The three demo scenarios, end to end, on every available broker: mosquitto always, EMQX
- * when a container runtime exists, the broker of MQTT_URL when set (skips print why).
+ * when a container runtime exists, the broker of MQTT_URL when set (skips print why). Every
+ * message the scenarios publish is under one topic prefix (the demo environment's, the
+ * broker's recommended one), and the wire sniffer checks each of them against the profile.
  */
-import { describeBrokers } from '@a2a-mqtt/test-harness/vitest';
+import {
+  type BrokerCapabilities,
+  type BrokerTargetName,
+  EMQX_CAPABILITIES,
+  EXTERNAL_CAPABILITIES,
+  MOSQUITTO_CAPABILITIES,
+} from '@a2a-mqtt/test-harness';
+import { describeBrokers, useWireCheck } from '@a2a-mqtt/test-harness/vitest';
 import { expect, it } from 'vitest';
 import type { DemoEvent } from '../../demo/src/output/reporter.js';
 import { runScenario, SCENARIOS } from '../../demo/src/scenarios/index.js';
 import { demoEnvironment } from './support.js';
 
-describeBrokers('demo scenarios', (broker) => {
+/** The capabilities of each target's broker (its handle reports the same ones). */
+const CAPABILITIES: Record<BrokerTargetName, Readonly<BrokerCapabilities>> = {
+  mosquitto: MOSQUITTO_CAPABILITIES,
+  emqx: EMQX_CAPABILITIES,
+  external: EXTERNAL_CAPABILITIES,
+};
+
+describeBrokers('demo scenarios', (broker, target) => {
+  // The sniffer subscribes before the first scenario starts (the prefix must be known now,
+  // before the broker runs: it is the target's recommended prefix, which demoEnvironment uses).
+  const prefix = CAPABILITIES[target.name].recommendedPrefix;
+  useWireCheck({ broker, prefix });
+
   for (const [index, scenario] of SCENARIOS.entries()) {
     it(
       `${index + 1}. ${scenario.title} meets every expectation`,
       async () => {
+        const environment = demoEnvironment(broker());
+        expect(environment.prefix).toBe(prefix);
         const events: DemoEvent[] = [];
-        const result = await runScenario(scenario, index + 1, demoEnvironment(broker()), {
+        const result = await runScenario(scenario, index + 1, environment, {
           emit: (event) => events.push(event),
         });
         expect(result.error).toBeUndefined();

@@ -5,7 +5,7 @@
  * configs, the extended card, discovery by name, and one reply subscription for everything.
  */
 import { SendMessageRequest, type StreamResponse, TaskState } from '@a2a-js/sdk';
-import type { Client } from '@a2a-js/sdk/client';
+import { type Client, ClientFactory, ClientFactoryOptions } from '@a2a-js/sdk/client';
 import { TaskNotCancelableError, TaskNotFoundError } from '@a2a-js/sdk/errors';
 import { connectMqttSession } from '@a2a-mqtt/connection';
 import { createTaskId, isUuidV4 } from '@a2a-mqtt/protocol';
@@ -20,6 +20,7 @@ import { describeBrokers, useWireCheck } from '@a2a-mqtt/test-harness/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type A2AMqttClient, createA2AMqttClient } from './create-client';
 import { MqttTransport } from './mqtt-transport';
+import { MqttTransportFactory } from './mqtt-transport-factory';
 import { getRequester } from './requester';
 import { ScriptedExecutor, testCard } from './test-support/scripted-executor';
 
@@ -66,8 +67,13 @@ describeBrokers('client <-> server', (broker, target) => {
         agentCard: card,
         agentExecutor: executor,
         taskStore: new FastInMemoryTaskStore(),
-        // A function provider answers unauthenticated callers too.
-        extendedAgentCardProvider: async () => ({ ...card, description: 'extended card' }),
+        // A function provider answers unauthenticated callers too. A full card (the wire check
+        // validates it): with the interfaces of the registered card.
+        extendedAgentCardProvider: async () => ({
+          ...card,
+          description: 'extended card',
+          supportedInterfaces: server.registration?.card.supportedInterfaces ?? [],
+        }),
       }),
     });
     // From an agent name to a client in one call (discovery of the retained card).
@@ -85,7 +91,28 @@ describeBrokers('client <-> server', (broker, target) => {
   });
 
   // Every message under the prefix, in every test, is checked against the profile.
-  useWireCheck({ broker, prefix: '$a2a/v1' });
+  const wire = useWireCheck({ broker, prefix: '$a2a/v1' });
+
+  /** What the server published on the reply topic for the `nth` request carrying `messageId`. */
+  async function publishedFor(messageId: string, nth: number): Promise<string[]> {
+    const sniffer = wire.sniffer();
+    await sniffer.fence();
+    const requests = sniffer.messages(
+      (message) =>
+        message.parsed?.kind === 'request' &&
+        (message.json as { params?: { message?: { messageId?: string } } } | undefined)?.params
+          ?.message?.messageId === messageId,
+    );
+    const correlation = requests[nth]?.properties.correlationData;
+    if (!correlation) throw new Error(`no request #${nth} with messageId ${messageId}`);
+    return sniffer
+      .messages(
+        (message) =>
+          message.topic === agent.requester.replyTopic &&
+          message.properties.correlationData?.equals(correlation) === true,
+      )
+      .map((message) => Object.keys((message.json as { result: object }).result)[0] as string);
+  }
 
   describe(`client <-> server over ${target.name}`, () => {
     it('resolves the agent by name and streams submitted, working, artifact, completed', async () => {
@@ -165,6 +192,77 @@ describeBrokers('client <-> server', (broker, target) => {
         ['ask', contextId],
         ['python', contextId],
       ]);
+    });
+
+    it('a stream retry of a finished task: the client sees exactly what the server publishes', async () => {
+      // The same message again (same Task.id and messageId, new Correlation Data) is a retry:
+      // the server answers the finished task's snapshot, then its final status, which is what
+      // ends the stream (the profile ends a stream on a status update, not on a snapshot).
+      const taskId = createTaskId();
+      const request = send('stream please', {
+        taskId,
+        contextId: crypto.randomUUID(),
+        messageId: `retry-${taskId}`,
+      });
+      const first = await drain(client.sendMessageStream(request));
+      expect(stateOf(first.at(-1)!)).toBe(TaskState.TASK_STATE_COMPLETED);
+      const before = agent.requester.stats;
+      const retried = await drain(client.sendMessageStream(request));
+      expect(retried.map((item) => item.payload?.$case)).toEqual(['task', 'statusUpdate']);
+      expect(retried.map(stateOf)).toEqual([
+        TaskState.TASK_STATE_COMPLETED,
+        TaskState.TASK_STATE_COMPLETED,
+      ]);
+      expect(await publishedFor(`retry-${taskId}`, 1)).toEqual(['task', 'statusUpdate']);
+      const after = agent.requester.stats;
+      expect(after.unknownCorrelation).toBe(before.unknownCorrelation);
+      expect(after.duplicates).toBe(before.duplicates);
+      expect(after.inFlight).toBe(0);
+      expect(executor.executions.filter((run) => run.taskId === taskId)).toHaveLength(1);
+    });
+
+    it('a streamed continuation starts with the interrupted snapshot and runs to COMPLETED', async () => {
+      const asked = await drain(client.sendMessageStream(send('ask')));
+      expect(stateOf(asked.at(-1)!)).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+      const first = asked[0]!.payload;
+      if (first?.$case !== 'task') throw new Error('expected a task first');
+      const { id: taskId, contextId } = first.value;
+      const before = agent.requester.stats.unknownCorrelation;
+      const messageId = `continue-${taskId}`;
+      const continued = await drain(
+        client.sendMessageStream(send('rust', { taskId, contextId, messageId })),
+      );
+      expect(continued.map((item) => item.payload?.$case)).toEqual([
+        'task',
+        'statusUpdate',
+        'artifactUpdate',
+        'statusUpdate',
+      ]);
+      expect(stateOf(continued[0]!)).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+      expect(stateOf(continued.at(-1)!)).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(await publishedFor(messageId, 0)).toEqual(
+        continued.map((item) => item.payload?.$case),
+      );
+      expect(agent.requester.stats.unknownCorrelation).toBe(before);
+    });
+
+    it('resubscribing to an input-required task gets its snapshot and status, then ends', async () => {
+      const asked = await drain(client.sendMessageStream(send('ask')));
+      const first = asked[0]!.payload;
+      if (first?.$case !== 'task') throw new Error('expected a task first');
+      const before = agent.requester.stats;
+      const items = await drain(client.resubscribeTask({ tenant: '', id: first.value.id }));
+      expect(items.map((item) => item.payload?.$case)).toEqual(['task', 'statusUpdate']);
+      expect(items.map(stateOf)).toEqual([
+        TaskState.TASK_STATE_INPUT_REQUIRED,
+        TaskState.TASK_STATE_INPUT_REQUIRED,
+      ]);
+      // Ended by the status update, not by a GetTask recovery after an idle stall.
+      expect(agent.requester.stats).toMatchObject({
+        stallRecoveries: before.stallRecoveries,
+        unknownCorrelation: before.unknownCorrelation,
+        inFlight: 0,
+      });
     });
 
     it('resubscribes to a running task and follows it to COMPLETED', async () => {
@@ -317,6 +415,26 @@ describeBrokers('client <-> server', (broker, target) => {
         await getRequester(session).close();
         await session.close();
       }
+    });
+
+    it('ClientFactory with transports: [new MqttTransportFactory(...)] and no other configuration reaches the agent', async () => {
+      // No preferredTransports: the discovered card lists only its MQTT interface, so the
+      // default factories (JSON-RPC, REST) find nothing to serve and MQTT is chosen.
+      const factory = new ClientFactory(
+        ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+          transports: [new MqttTransportFactory({ session: agent.session })],
+        }),
+      );
+      const viaFactory = await factory.createFromAgentCard(agent.card);
+      expect(viaFactory.transport).toBeInstanceOf(MqttTransport);
+      expect((viaFactory.transport as MqttTransport).requestTopic).toBe(
+        '$a2a/v1/request/acme/eng/code-generator-agent',
+      );
+      const result = await viaFactory.sendMessage(send('through the factory'));
+      if (!('status' in result)) throw new Error('expected a task');
+      expect(result.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      const items = await drain(viaFactory.sendMessageStream(send('stream through the factory')));
+      expect(stateOf(items.at(-1)!)).toBe(TaskState.TASK_STATE_COMPLETED);
     });
 
     it('rejects an unknown agent with AGENT_NOT_FOUND', async () => {

@@ -50,6 +50,44 @@ describe('MqttTransportFactory', () => {
     await getRequester(session).close();
   });
 
+  it('needs no preferredTransports for a card whose only interface is MQTT', async () => {
+    const session = new FakeSession();
+    const mqttOnly = AgentCard.fromJSON({
+      ...(AgentCard.toJSON(card()) as Record<string, unknown>),
+      supportedInterfaces: [buildMqttInterface({ broker: 'mqtt://127.0.0.1:1883', topics, agent })],
+    });
+    const factory = new ClientFactory(
+      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+        transports: [new MqttTransportFactory({ session })],
+      }),
+    );
+    expect((await factory.createFromAgentCard(mqttOnly)).transport).toBeInstanceOf(MqttTransport);
+    await getRequester(session).close();
+  });
+
+  it('a card listing JSONRPC first gets MQTT only with preferredTransports (or MQTT-only transports)', async () => {
+    const session = new FakeSession();
+    const mqtt = new MqttTransportFactory({ session });
+    // The SDK picks the card's first interface it has a factory for: with the defaults that is
+    // JSON-RPC over HTTP.
+    const withDefaults = new ClientFactory(
+      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [mqtt] }),
+    );
+    expect((await withDefaults.createFromAgentCard(card())).transport).not.toBeInstanceOf(
+      MqttTransport,
+    );
+    const preferred = new ClientFactory(
+      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+        transports: [mqtt],
+        preferredTransports: ['MQTT5+JSONRPC'],
+      }),
+    );
+    expect((await preferred.createFromAgentCard(card())).transport).toBeInstanceOf(MqttTransport);
+    const mqttOnly = new ClientFactory({ transports: [mqtt] });
+    expect((await mqttOnly.createFromAgentCard(card())).transport).toBeInstanceOf(MqttTransport);
+    await mqtt.requester.close();
+  });
+
   it('accepts binding aliases through createMqttTransportFactories', async () => {
     const session = new FakeSession();
     const factories = createMqttTransportFactories({ session });

@@ -202,5 +202,78 @@ describeBrokers('client pools and handover', (broker, target) => {
         await back.close();
       }
     });
+
+    it('follows a two-hop handover: the responder changes twice, the latest value wins', async () => {
+      const agentTopic = (agent: string) => topics.request({ org: ORG, unit: UNIT, agent });
+      const task = (id: string, state: string) => ({ id, contextId: 'c', status: { state } });
+      // front-desk hands the task to back-office, whose first answer hands it on to archive.
+      const front = await startRawResponder({
+        url: broker().url,
+        topic: agentTopic('front-desk-2'),
+        handle: (request, api) => {
+          const message = request.json.params.message as { taskId: string; contextId: string };
+          void api.result(
+            {
+              task: {
+                id: message.taskId,
+                contextId: message.contextId,
+                status: { state: 'TASK_STATE_WORKING' },
+              },
+            },
+            { 'a2a-responder-agent-id': 'back-office-2' },
+          );
+        },
+      });
+      const back = await startRawResponder({
+        url: broker().url,
+        topic: agentTopic('back-office-2'),
+        handle: (request, api) => {
+          void api.result(task(String(request.json.params.id), 'TASK_STATE_WORKING'), {
+            'a2a-responder-agent-id': 'archive-2',
+          });
+        },
+      });
+      const archive = await startRawResponder({
+        url: broker().url,
+        topic: agentTopic('archive-2'),
+        handle: (request, api) => {
+          const state =
+            request.json.method === 'CancelTask' ? 'TASK_STATE_CANCELED' : 'TASK_STATE_WORKING';
+          void api.result(task(String(request.json.params.id), state));
+        },
+      });
+      try {
+        const transport = new MqttTransport({
+          requester,
+          agent: { org: ORG, unit: UNIT, agent: 'front-desk-2' },
+          topics,
+        });
+        const started = await transport.sendMessage(send('hand me over twice'));
+        const taskId = 'id' in started ? started.id : '';
+        expect(transport.responderOf(taskId)).toBe('back-office-2');
+        await transport.getTask({ tenant: '', id: taskId });
+        expect(transport.responderOf(taskId)).toBe('archive-2');
+        const fetched = await transport.getTask({ tenant: '', id: taskId });
+        expect(fetched.status?.state).toBe(TaskState.TASK_STATE_WORKING);
+        const canceled = await transport.cancelTask({
+          tenant: '',
+          id: taskId,
+          metadata: undefined,
+        });
+        expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+        // Each follow-up went to the latest responder only.
+        expect(front.requests.map((request) => request.json.method)).toEqual(['SendMessage']);
+        expect(back.requests.map((request) => request.json.method)).toEqual(['GetTask']);
+        expect(archive.requests.map((request) => request.json.method)).toEqual([
+          'GetTask',
+          'CancelTask',
+        ]);
+        expect(transport.responderOf(taskId)).toBe('archive-2');
+      } finally {
+        await front.close();
+        await back.close();
+        await archive.close();
+      }
+    });
   });
 });

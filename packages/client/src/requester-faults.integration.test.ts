@@ -260,6 +260,65 @@ describeBrokers('requester faults', (broker, target) => {
       expect(requester.stats.inFlight).toBe(0);
     });
 
+    it('drops a stream item published twice with the same Correlation Data (QoS 1 redelivery)', async () => {
+      const working = {
+        statusUpdate: {
+          taskId: TASK_ID,
+          contextId: CONTEXT_ID,
+          status: { state: 'TASK_STATE_WORKING', timestamp: '2026-01-01T00:00:00Z' },
+        },
+      };
+      const raw = await responder('stutters', async (request, api) => {
+        if (request.json.method !== 'SendStreamingMessage') return;
+        // Each publish awaits its PUBACK: the items reach the requester in this order.
+        await api.result({ task: taskJson('TASK_STATE_SUBMITTED') });
+        await api.result(working);
+        await api.result(working); // the same item again, byte for byte, same Correlation Data
+        await api.result({
+          statusUpdate: {
+            taskId: TASK_ID,
+            contextId: CONTEXT_ID,
+            status: { state: 'TASK_STATE_COMPLETED' },
+          },
+        });
+      });
+      const transport = transportTo('stutters');
+      const before = requester.stats;
+      const items: StreamResponse[] = [];
+      for await (const item of transport.sendMessageStream(
+        send('twice', { taskId: TASK_ID, contextId: CONTEXT_ID }),
+      )) {
+        items.push(item);
+      }
+      expect(raw.requests).toHaveLength(1);
+      expect(items.map((item) => item.payload?.$case)).toEqual([
+        'task',
+        'statusUpdate',
+        'statusUpdate',
+      ]);
+      const states = items.map((item) =>
+        item.payload?.$case === 'statusUpdate' ? item.payload.value.status?.state : undefined,
+      );
+      expect(states).toEqual([
+        undefined,
+        TaskState.TASK_STATE_WORKING,
+        TaskState.TASK_STATE_COMPLETED,
+      ]);
+      // Both copies went over the wire, byte for byte, with the request's Correlation Data.
+      const sniffer = wire.sniffer();
+      await sniffer.fence();
+      const correlation = raw.requests[0]!.correlationData!;
+      const published = sniffer.messages(
+        (message) =>
+          message.topic === requester.replyTopic &&
+          message.properties.correlationData?.equals(correlation) === true,
+      );
+      expect(published).toHaveLength(4);
+      expect(published[1]!.payload.equals(published[2]!.payload)).toBe(true);
+      expect(requester.stats.duplicates).toBe(before.duplicates + 1);
+      expect(requester.stats.unknownCorrelation).toBe(before.unknownCorrelation);
+    });
+
     it('a malformed reply fails only the request it belongs to', async () => {
       await responder('sloppy', (request, api) => {
         if (request.json.params.id === 'bad') void api.reply('{"jsonrpc": "2.0", broken');

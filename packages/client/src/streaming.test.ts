@@ -102,6 +102,33 @@ describe('streams', () => {
     });
   });
 
+  it('a task snapshot never ends the stream, whatever its state; its status update does', async () => {
+    const { session, requester, transport } = setup();
+    // A stream retry of a finished task: the snapshot, then its final status (profile:
+    // Streaming Reply Mapping, items 5 to 7, end a stream on a status update only).
+    const retried = collect(transport.sendMessageStream(request));
+    await flush();
+    resultTo(session, 0, task('TASK_STATE_COMPLETED'));
+    await flush();
+    expect(retried.state.done).toBe(false);
+    resultTo(session, 0, status('TASK_STATE_COMPLETED'));
+    await retried.finished;
+    expect(retried.cases()).toEqual(['task', 'statusUpdate']);
+    // A continuation of an input-required task starts with the snapshot it is leaving.
+    const continued = collect(transport.sendMessageStream(request));
+    await flush();
+    for (const item of [
+      task('TASK_STATE_INPUT_REQUIRED'),
+      status('TASK_STATE_WORKING'),
+      status('TASK_STATE_COMPLETED'),
+    ]) {
+      resultTo(session, 1, item);
+    }
+    await continued.finished;
+    expect(continued.cases()).toEqual(['task', 'statusUpdate', 'statusUpdate']);
+    expect(requester.stats).toMatchObject({ inFlight: 0, unknownCorrelation: 0, duplicates: 0 });
+  });
+
   it('drops redelivered items but keeps repeated append chunks', async () => {
     const { session, requester, transport } = setup();
     const run = collect(transport.sendMessageStream(request));

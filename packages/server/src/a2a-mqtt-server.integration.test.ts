@@ -4,7 +4,8 @@
  * a raw mqtt.js requester so the server is tested against the wire.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createTopics, readUserProperty } from '@a2a-mqtt/protocol';
+import { connectMqttSession } from '@a2a-mqtt/connection';
+import { buildMqttInterface, createTopics, readUserProperty } from '@a2a-mqtt/protocol';
 import { type BrokerHandle, WIRE_RULE, type WireRule, waitFor } from '@a2a-mqtt/test-harness';
 import {
   describeBrokers,
@@ -72,7 +73,12 @@ describeBrokers(
         requestHandler: createRequestHandler({
           agentCard: card,
           agentExecutor: executor,
-          extendedAgentCardProvider: async () => ({ ...card, name: 'main (extended)' }),
+          // A full card (the wire check validates it): with the agent's MQTT interface.
+          extendedAgentCardProvider: async () => ({
+            ...card,
+            name: 'main (extended)',
+            supportedInterfaces: [buildMqttInterface({ broker: broker.url, topics, agent })],
+          }),
         }),
       });
       requester = await RawRequester.connect({
@@ -287,6 +293,61 @@ describeBrokers(
       });
     });
 
+    describe('contextId', () => {
+      it('a SendMessage whose contextId differs from the stored task gets -32602; the task is untouched', async () => {
+        const taskId = randomUUID();
+        const contextId = randomUUID();
+        const mismatchesBefore = server.metrics().rejected['context-mismatch'];
+        const created = await requester.call(
+          requestTopic,
+          sendRequest({ text: 'ask', taskId, contextId, messageId: `first-${taskId}` }),
+        );
+        expect(created.body.result.task).toMatchObject({
+          id: taskId,
+          contextId,
+          status: { state: 'TASK_STATE_INPUT_REQUIRED' },
+        });
+        const otherContext = randomUUID();
+        // A continuation (new messageId), a retry (same messageId) and a streamed continuation,
+        // each on another contextId: one -32602 reply each, echoing Correlation Data and id.
+        for (const [method, messageId] of [
+          ['SendMessage', `second-${taskId}`],
+          ['SendMessage', `first-${taskId}`],
+          ['SendStreamingMessage', `third-${taskId}`],
+        ] as const) {
+          const correlation = randomBytes(16);
+          const items = await requester.stream(
+            requestTopic,
+            sendRequest({
+              id: `mismatch-${method}`,
+              method,
+              text: 'ask blue',
+              taskId,
+              contextId: otherContext,
+              messageId,
+            }),
+            { correlationData: correlation },
+          );
+          expect(items, `${method} ${messageId}`).toHaveLength(1);
+          expect(items[0]!.correlationData!.equals(correlation)).toBe(true);
+          expect(items[0]!.body).toMatchObject({
+            jsonrpc: '2.0',
+            id: `mismatch-${method}`,
+            error: { code: -32602 },
+          });
+          expect(items[0]!.body.error.message).toContain('contextId');
+        }
+        const stored = await requester.call(requestTopic, rpc('GetTask', { id: taskId }));
+        expect(stored.body.result).toMatchObject({
+          id: taskId,
+          contextId,
+          status: { state: 'TASK_STATE_INPUT_REQUIRED' },
+        });
+        expect(executor.executions.get(taskId)).toBe(1);
+        expect(server.metrics().rejected['context-mismatch'] - mismatchesBefore).toBe(3);
+      });
+    });
+
     describe('bad input', () => {
       const taskId = randomUUID();
       const valid = (id: string | number | null = 'v') =>
@@ -367,6 +428,7 @@ describeBrokers(
           body: rpc('GetTask', [taskId], 'p'),
           expect: -32602,
           id: 'p',
+          wire: WIRE_RULE.REQUEST_INVALID_PARAMS,
         },
         {
           name: 'SendMessage without message',
@@ -459,7 +521,17 @@ describeBrokers(
           id: null,
         },
         {
-          name: 'zero-byte Correlation Data',
+          // mqtt.js sends a zero-length binary property and mosquitto forwards it: the server
+          // treats it as missing. The reply echoes the empty value (the sniffer flags it too).
+          name: 'zero-length Correlation Data',
+          body: valid('z0'),
+          options: { correlationData: Buffer.alloc(0) },
+          expect: -32005,
+          id: 'z0',
+          wire: WIRE_RULE.REQUEST_CORRELATION_MISSING,
+        },
+        {
+          name: 'Correlation Data with zero bytes inside ([0, 0, 255, 0]) is echoed intact',
           body: valid('z'),
           options: { correlationData: Buffer.from([0, 0, 255, 0]) },
           expect: -32001,
@@ -491,8 +563,8 @@ describeBrokers(
       it(`answers or drops each of ${cases.length} malformed requests as specified, and keeps serving`, async () => {
         expect(cases.length).toBeGreaterThanOrEqual(20);
         // The sniffer flags exactly the malformed requests (by rule, on the request topic) and the
-        // one reply that cannot echo Correlation Data (to the request that had none); every other
-        // reply the server publishes is valid.
+        // two replies that cannot echo usable Correlation Data (to the requests that had none or
+        // an empty one); every other reply the server publishes is valid.
         const provoked = new Map<WireRule, number>();
         for (const badCase of cases) {
           if (badCase.wire) provoked.set(badCase.wire, (provoked.get(badCase.wire) ?? 0) + 1);
@@ -501,7 +573,7 @@ describeBrokers(
           ...[...provoked].map(
             ([rule, count]): ExpectedViolation => ({ rule, topic: requestTopic, count }),
           ),
-          { rule: WIRE_RULE.REPLY_CORRELATION_MISSING, topic: requester.replyTopic, count: 1 },
+          { rule: WIRE_RULE.REPLY_CORRELATION_MISSING, topic: requester.replyTopic, count: 2 },
         ]);
         const before = server.metrics();
         const logsBefore = logs.lines.length;
@@ -522,19 +594,23 @@ describeBrokers(
           );
         }, WAIT);
         for (const { badCase, correlation } of sent) {
-          const replies =
-            badCase.options?.correlationData === null
-              ? requester.replies.filter(
-                  (reply) => reply.correlationData === undefined && reply.body?.id === badCase.id,
-                )
-              : requester.repliesFor(correlation);
+          const noCorrelation =
+            badCase.options?.correlationData === null ||
+            badCase.options?.correlationData?.length === 0;
+          const replies = noCorrelation
+            ? requester.replies.filter(
+                (reply) =>
+                  (reply.correlationData === undefined || reply.correlationData.length === 0) &&
+                  reply.body?.id === badCase.id,
+              )
+            : requester.repliesFor(correlation);
           if (badCase.expect === 'drop') {
             expect(replies, badCase.name).toHaveLength(0);
             continue;
           }
           expect(replies, badCase.name).toHaveLength(1);
           const reply = replies[0]!;
-          if (correlation)
+          if (correlation && !noCorrelation)
             expect(reply.correlationData!.equals(correlation), badCase.name).toBe(true);
           expect(reply.body.jsonrpc, badCase.name).toBe('2.0');
           expect(reply.body.id, badCase.name).toBe(badCase.id);
@@ -694,6 +770,75 @@ describeBrokers(
           expect(tinyServer.metrics().rejected).toMatchObject({ overloaded: 1, expired: 1 });
         } finally {
           await tinyServer.close({ timeoutMs: 1_000 });
+        }
+      });
+
+      it('answers -32003 at once to a request that arrives already expired (Message Expiry Interval 0)', async () => {
+        // mosquitto never delivers such a request: it reads an expiry of 0 as "no expiry" (and
+        // strips it) and drops a message that expired while queued. A broker that forwards the
+        // remaining interval 0 would deliver it; that delivery is injected into the server's own
+        // session here, and the reply travels over the broker.
+        const expiring = { ...agent, agent: 'expiring' };
+        const session = await connectMqttSession({
+          url: broker.url,
+          clientId: 'acme/lab/expiring',
+        });
+        const expiringExecutor = new ScriptedExecutor('expiring');
+        let expiringServer: A2AMqttServer | undefined;
+        // A requester of its own: no request the sniffer saw names its reply topic, so the reply
+        // to the injected request is not taken for an uncorrelated one.
+        const witness = await RawRequester.connect({
+          url: broker.url,
+          prefix: topics.prefix,
+          org: agent.org,
+          unit: agent.unit,
+        });
+        try {
+          expiringServer = await createA2AMqttServer({
+            session,
+            agent: expiring,
+            topics,
+            register: false,
+            requestHandler: createRequestHandler({
+              agentCard: testCard('expiring'),
+              agentExecutor: expiringExecutor,
+            }),
+          });
+          const topic = topics.request(expiring);
+          const taskId = randomUUID();
+          const correlationData = randomBytes(16);
+          const payload = Buffer.from(
+            JSON.stringify(sendRequest({ id: 'expired', text: 'work', taskId })),
+          );
+          session.client.emit('message', topic, payload, {
+            cmd: 'publish',
+            topic,
+            payload,
+            qos: 1,
+            dup: false,
+            retain: false,
+            properties: {
+              responseTopic: witness.replyTopic,
+              correlationData,
+              userProperties: { 'A2A-Version': '1.0' },
+              messageExpiryInterval: 0,
+            },
+          });
+          await witness.until(() => witness.repliesFor(correlationData).length === 1);
+          expect(witness.repliesFor(correlationData)[0]!.body).toEqual({
+            jsonrpc: '2.0',
+            id: 'expired',
+            error: expect.objectContaining({
+              code: -32003,
+              data: expect.objectContaining({ a2a_error: 'request_expired' }),
+            }),
+          });
+          expect(expiringServer.metrics().rejected.expired).toBe(1);
+          expect(expiringExecutor.executions.get(taskId)).toBeUndefined();
+        } finally {
+          await witness.close();
+          await expiringServer?.close();
+          await session.close();
         }
       });
 

@@ -389,6 +389,49 @@ describe('AgentEndpoint: streams', () => {
     expect(executor.executions.get(taskId)).toBe(1);
   });
 
+  it('SubscribeToTask on an input-required task gets the snapshot and its status, then ends', async () => {
+    const { serve, executor } = setup();
+    const taskId = randomUUID();
+    await serve(sendRequest({ method: 'SendStreamingMessage', text: 'ask', taskId }));
+    // Without the snapshot's status the SDK's resubscription would stay attached: `serve`
+    // resolving at all shows that the stream ended.
+    const channel = await serve({
+      jsonrpc: '2.0',
+      id: 'sub',
+      method: 'SubscribeToTask',
+      params: { id: taskId },
+    });
+    expect(channel.bodies.map((body) => Object.keys(body.result)[0])).toEqual([
+      'task',
+      'statusUpdate',
+    ]);
+    expect(channel.bodies.every((body) => body.id === 'sub')).toBe(true);
+    expect(channel.bodies[0].result.task.status.state).toBe('TASK_STATE_INPUT_REQUIRED');
+    expect(channel.bodies[1].result.statusUpdate).toMatchObject({
+      taskId,
+      status: { state: 'TASK_STATE_INPUT_REQUIRED' },
+    });
+    expect(isStreamFinal(channel.bodies[1])).toBe(true);
+    // Terminal and unknown tasks are still answered by the SDK (an error).
+    const doneId = randomUUID();
+    await serve(sendRequest({ text: 'work', taskId: doneId }));
+    for (const [subscribed, code] of [
+      [doneId, -32004], // UnsupportedOperation: a terminal task cannot be subscribed to
+      [randomUUID(), -32001], // TaskNotFound
+    ] as const) {
+      const answered = await serve({
+        jsonrpc: '2.0',
+        id: 'u',
+        method: 'SubscribeToTask',
+        params: { id: subscribed },
+      });
+      expect(answered.bodies).toEqual([
+        expect.objectContaining({ id: 'u', error: expect.objectContaining({ code }) }),
+      ]);
+    }
+    expect(executor.executions.get(taskId)).toBe(1);
+  });
+
   it('an executor failure ends the stream with FAILED', async () => {
     const { serve } = setup();
     const channel = await serve(
@@ -424,6 +467,16 @@ describe('AgentEndpoint: streams', () => {
       }),
     ).toBe(false);
     expect(isStreamFinal({ jsonrpc: '2.0', id: 1, result: { task: {} } })).toBe(false);
+    // A snapshot never ends a stream, even in a final state: its status update does.
+    for (const state of ['COMPLETED', 'INPUT_REQUIRED']) {
+      expect(
+        isStreamFinal({
+          jsonrpc: '2.0',
+          id: 1,
+          result: { task: { status: { state: `TASK_STATE_${state}` } } },
+        }),
+      ).toBe(false);
+    }
   });
 });
 

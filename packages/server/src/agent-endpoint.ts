@@ -121,7 +121,13 @@ const STREAM_FINAL_TASK_STATES: ReadonlySet<TaskState> = new Set([
   TaskState.TASK_STATE_AUTH_REQUIRED,
 ]);
 
-/** Whether a published stream item ends the stream for its correlation. */
+/**
+ * Whether a published stream item ends the stream for its correlation: a status update in a
+ * terminal or interrupted state (profile: Streaming Reply Mapping, items 5 to 7), an error, or a
+ * direct message (nothing follows either). A task snapshot never does, whatever its state: a
+ * requester ends only on the status update (`@a2a-mqtt/client`'s `isStreamFinalItem` agrees),
+ * so a stream that must end with a snapshot also sends its status (see `answerRetry`).
+ */
 export function isStreamFinal(item: JsonRpcResponse): boolean {
   if (item.error !== undefined) return true;
   const result = item.result as Record<string, unknown> | undefined;
@@ -274,6 +280,12 @@ export class AgentEndpoint {
           return;
         }
       }
+    }
+    if (
+      request.method === 'SubscribeToTask' &&
+      (await this.answerInterruptedSubscribe(request, id, context, parameters, user, reply))
+    ) {
+      return;
     }
     await this.dispatch(request, context, reply);
   }
@@ -508,14 +520,48 @@ export class AgentEndpoint {
       return;
     }
     // Already final for a stream: the snapshot, then its status so the stream ends.
-    if (!(await reply.send({ jsonrpc: '2.0', id, result: { task: taskJson } }))) return;
-    await reply.send({
-      jsonrpc: '2.0',
-      id,
-      result: {
-        statusUpdate: { taskId: task.id, contextId: task.contextId, status: taskJson.status },
-      },
-    });
+    await sendSnapshotAndStatus(reply, id, task, taskJson);
+  }
+
+  /**
+   * `SubscribeToTask` on a task in an interrupted state (INPUT_REQUIRED, AUTH_REQUIRED): the
+   * snapshot and its status, which ends the stream as the profile says. The SDK's own
+   * resubscription would yield the snapshot alone and then stay attached to the task, so the
+   * requester would wait out its idle timeout and a later continuation's events would reach
+   * this stale correlation. Returns `false` (the SDK answers) in every other case.
+   */
+  private async answerInterruptedSubscribe(
+    request: JsonRpcRequestObject,
+    id: JsonRpcId,
+    context: ServerCallContext,
+    parameters: ReturnType<typeof readServiceParameters>,
+    user: User | undefined,
+    reply: ReplyChannel,
+  ): Promise<boolean> {
+    const taskId = (request.params as Record<string, unknown> | undefined)?.id;
+    if (typeof taskId !== 'string' || taskId.trim() === '') return false;
+    if (!this.options.card.capabilities?.streaming) return false;
+    const tenant = tenantOf(request);
+    const lookupContext = tenant
+      ? this.builder({
+          extensions: parameters.extensions,
+          user,
+          headers: parameters.headers,
+          requestedVersion: parameters.requestedVersion,
+          tenant,
+        })
+      : context;
+    const task = await this.loadTask(taskId, lookupContext);
+    const state = task?.status?.state;
+    if (
+      !task ||
+      (state !== TaskState.TASK_STATE_INPUT_REQUIRED &&
+        state !== TaskState.TASK_STATE_AUTH_REQUIRED)
+    ) {
+      return false;
+    }
+    await sendSnapshotAndStatus(reply, id, task, TaskCodec.toJSON(task) as Record<string, unknown>);
+    return true;
   }
 
   private async loadTask(taskId: string, context: ServerCallContext): Promise<Task | undefined> {
@@ -561,6 +607,23 @@ function versionCardFor(card: AgentCard): AgentCard {
       tenant: '',
     })),
   };
+}
+
+/** A task snapshot, then its status as a status update (stream-final when the state is). */
+async function sendSnapshotAndStatus(
+  reply: ReplyChannel,
+  id: JsonRpcId,
+  task: Task,
+  taskJson: Record<string, unknown>,
+): Promise<void> {
+  if (!(await reply.send({ jsonrpc: '2.0', id, result: { task: taskJson } }))) return;
+  await reply.send({
+    jsonrpc: '2.0',
+    id,
+    result: {
+      statusUpdate: { taskId: task.id, contextId: task.contextId, status: taskJson.status },
+    },
+  });
 }
 
 function createRunningSend(messageId: string | undefined): RunningSend {

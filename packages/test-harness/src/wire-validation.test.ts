@@ -1,9 +1,21 @@
 import {
+  AgentCard,
+  CancelTaskRequest,
+  DeleteTaskPushNotificationConfigRequest,
+  GetExtendedAgentCardRequest,
+  GetTaskPushNotificationConfigRequest,
+  GetTaskRequest,
+  ListTaskPushNotificationConfigsRequest,
+  ListTaskPushNotificationConfigsResponse,
+  ListTasksRequest,
   Role,
   Message as SdkMessage,
   Task as SdkTask,
+  SendMessageRequest,
   StreamResponse,
+  SubscribeToTaskRequest,
   TaskArtifactUpdateEvent,
+  TaskPushNotificationConfig,
   TaskState,
   TaskStatusUpdateEvent,
 } from '@a2a-js/sdk';
@@ -21,9 +33,11 @@ import {
   createWireValidationState,
   jsonRpcRequestProblems,
   jsonRpcResponseProblems,
+  requestParamsProblems,
   type SniffedMessage,
   validateWireMessage,
   WIRE_RULE,
+  type WireValidationState,
 } from './wire-validation.js';
 
 const topics = createTopics({ prefix: 'a2a/v1' });
@@ -79,6 +93,31 @@ const request = { jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { messag
 /** The service parameter every request carries. */
 const version = { 'A2A-Version': '1.0' };
 const task = { id: TASK_ID, contextId: CONTEXT_ID, status: { state: 'TASK_STATE_COMPLETED' } };
+const pushConfig = { id: 'cfg-1', taskId: TASK_ID, url: 'https://hooks.example.com/a2a' };
+
+/** Valid `params` of a request to `method`. */
+function paramsOf(method: string): Record<string, unknown> {
+  switch (method) {
+    case 'SendMessage':
+    case 'SendStreamingMessage':
+      return { message: userMessage };
+    case 'GetTask':
+    case 'CancelTask':
+    case 'SubscribeToTask':
+      return { id: TASK_ID };
+    case 'ListTasks':
+      return { contextId: CONTEXT_ID };
+    case 'CreateTaskPushNotificationConfig':
+      return { taskId: TASK_ID, url: 'https://hooks.example.com/a2a' };
+    case 'GetTaskPushNotificationConfig':
+    case 'DeleteTaskPushNotificationConfig':
+      return { taskId: TASK_ID, id: 'cfg-1' };
+    case 'ListTaskPushNotificationConfigs':
+      return { taskId: TASK_ID };
+    default:
+      return {};
+  }
+}
 
 function rules(violations: { rule: string }[]): string[] {
   return violations.map((violation) => violation.rule);
@@ -270,8 +309,19 @@ describe('pooled replies and bearer tokens', () => {
       state,
     );
     expect(rules(anonymous)).toEqual([WIRE_RULE.REPLY_RESPONDER_MISSING]);
+    const again = Buffer.from('ffeeddccbbaa99887766554433221100', 'hex');
+    validateWireMessage(
+      message(topics.poolRequest(pool), request, {
+        properties: { responseTopic: replyTopic, correlationData: again, userProperties: version },
+      }),
+      topics,
+      state,
+    );
     const named = message(replyTopic, reply, {
-      properties: { correlationData, userProperties: { 'a2a-responder-agent-id': 'alice' } },
+      properties: {
+        correlationData: again,
+        userProperties: { 'a2a-responder-agent-id': 'alice' },
+      },
     });
     expect(validateWireMessage(named, topics, state)).toEqual([]);
   });
@@ -294,26 +344,32 @@ describe('pooled replies and bearer tokens', () => {
   it('flags a bearer token of a request echoed in a reply payload, a reply property or a card', () => {
     const state = createWireValidationState();
     const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
-    const withToken = message(topics.request(alice), request, {
-      properties: {
-        responseTopic: replyTopic,
-        correlationData,
-        userProperties: { ...version, 'a2a-authorization': `Bearer ${token}` },
-      },
-    });
-    expect(validateWireMessage(withToken, topics, state)).toEqual([]);
-    const clean = message(replyTopic, reply, { properties: { correlationData } });
+    // One request (with the token) per reply: a unary request gets one reply.
+    let next = 0;
+    const ask = () => {
+      const correlation = Buffer.from([0xbe, next++]);
+      const withToken = message(topics.request(alice), request, {
+        properties: {
+          responseTopic: replyTopic,
+          correlationData: correlation,
+          userProperties: { ...version, 'a2a-authorization': `Bearer ${token}` },
+        },
+      });
+      expect(validateWireMessage(withToken, topics, state)).toEqual([]);
+      return correlation;
+    };
+    const clean = message(replyTopic, reply, { properties: { correlationData: ask() } });
     expect(validateWireMessage(clean, topics, state)).toEqual([]);
     const inPayload = message(
       replyTopic,
       { ...reply, result: { task: { ...task, metadata: { note: `got ${token}` } } } },
       {
-        properties: { correlationData },
+        properties: { correlationData: ask() },
       },
     );
     expect(rules(validateWireMessage(inPayload, topics, state))).toEqual([WIRE_RULE.TOKEN_ECHOED]);
     const inProperty = message(replyTopic, reply, {
-      properties: { correlationData, userProperties: { 'x-debug': token } },
+      properties: { correlationData: ask(), userProperties: { 'x-debug': token } },
     });
     expect(rules(validateWireMessage(inProperty, topics, state))).toEqual([WIRE_RULE.TOKEN_ECHOED]);
     const cardWithToken = message(
@@ -357,20 +413,33 @@ describe('JSON-RPC shape checks', () => {
 });
 
 describe('A2A payload rules', () => {
-  const correlationData = Buffer.from('a1b2c3d4', 'hex');
+  let nextCorrelation = 0;
+  /** Fresh Correlation Data (every request publish needs its own). */
+  const fresh = () => Buffer.from([0xa1, 0xb2, nextCorrelation >> 8, nextCorrelation++ & 0xff]);
 
   function sendRequest(
     body: object,
     userProperties: Record<string, string> = version,
-    correlation = correlationData,
+    correlation = fresh(),
   ): SniffedMessage {
     return message(topics.request(alice), body, {
       properties: { responseTopic: replyTopic, correlationData: correlation, userProperties },
     });
   }
 
-  function replyTo(body: object, correlation = correlationData): SniffedMessage {
+  function replyTo(body: object, correlation: Buffer): SniffedMessage {
     return message(replyTopic, body, { properties: { correlationData: correlation } });
+  }
+
+  const status = (state: string) => ({
+    statusUpdate: { taskId: TASK_ID, contextId: CONTEXT_ID, status: { state } },
+  });
+
+  /** Validates a request (expected valid) and returns its Correlation Data. */
+  function asked(state: WireValidationState, body: object): Buffer {
+    const correlation = fresh();
+    expect(validateWireMessage(sendRequest(body, version, correlation), topics, state)).toEqual([]);
+    return correlation;
   }
 
   function send(method: string, message: unknown = userMessage) {
@@ -506,7 +575,41 @@ describe('A2A payload rules', () => {
         ],
       },
       { method: 'GetTask', good: [task], bad: [{ task }, null, 'TASK_STATE_COMPLETED'] },
-      { method: 'ListTasks', good: [{ tasks: [task] }], bad: [{ tasks: [{ id: TASK_ID }] }] },
+      {
+        method: 'ListTasks',
+        good: [{ tasks: [task] }, {}, { tasks: [task], nextPageToken: 'p2', pageSize: 1 }],
+        bad: [{ tasks: [{ id: TASK_ID }] }, { tasks: [], pageSize: '1' }, [task]],
+      },
+      ...['CreateTaskPushNotificationConfig', 'GetTaskPushNotificationConfig'].map((method) => ({
+        method,
+        good: [
+          pushConfig,
+          { ...pushConfig, token: 't', authentication: { scheme: 'Bearer', credentials: 'c' } },
+        ],
+        bad: [
+          {},
+          { ...pushConfig, id: undefined },
+          { ...pushConfig, taskId: '' },
+          { ...pushConfig, url: 42 },
+          { ...pushConfig, authentication: { credentials: 'c' } },
+          { config: pushConfig },
+        ],
+      })),
+      {
+        method: 'ListTaskPushNotificationConfigs',
+        good: [{ configs: [pushConfig] }, {}, { configs: [pushConfig], nextPageToken: 'n' }],
+        bad: [[pushConfig], { configs: [{ ...pushConfig, url: undefined }] }, { configs: {} }],
+      },
+      {
+        method: 'DeleteTaskPushNotificationConfig',
+        good: [null, {}],
+        bad: [pushConfig, true, 'deleted', []],
+      },
+      {
+        method: 'GetExtendedAgentCard',
+        good: [card],
+        bad: [{ ...card, name: undefined }, { ...card, capabilities: undefined }, null, { card }],
+      },
     ];
     let next = 0;
     for (const { method, good, bad } of cases) {
@@ -516,7 +619,7 @@ describe('A2A payload rules', () => {
       ]) {
         const state = createWireValidationState();
         const correlation = Buffer.from([0xee, next++]);
-        const body = { jsonrpc: '2.0', id: 'q', method, params: { message: userMessage } };
+        const body = { jsonrpc: '2.0', id: 'q', method, params: paramsOf(method) };
         expect(validateWireMessage(sendRequest(body, version, correlation), topics, state)).toEqual(
           [],
         );
@@ -533,15 +636,14 @@ describe('A2A payload rules', () => {
 
   it('does not judge results of methods it does not model or of unseen requests', () => {
     const state = createWireValidationState();
-    const deleteConfig = {
-      jsonrpc: '2.0',
-      id: 'd',
-      method: 'DeleteTaskPushNotificationConfig',
-      params: { taskId: TASK_ID, id: 'c' },
-    };
-    validateWireMessage(sendRequest(deleteConfig), topics, state);
+    const custom = { jsonrpc: '2.0', id: 'd', method: 'x-custom/Method', params: [1] };
+    const correlation = asked(state, custom);
     expect(
-      validateWireMessage(replyTo({ jsonrpc: '2.0', id: 'd', result: null }), topics, state),
+      validateWireMessage(
+        replyTo({ jsonrpc: '2.0', id: 'd', result: 'anything' }, correlation),
+        topics,
+        state,
+      ),
     ).toEqual([]);
     const unseen = message(
       topics.reply({ org: 'acme', unit: 'sales', requester: 'carol', suffix: 'x' }),
@@ -610,16 +712,23 @@ describe('A2A payload rules', () => {
 
   it('flags binding error data that does not match the code, not core A2A errors', () => {
     const state = createWireValidationState();
-    validateWireMessage(sendRequest(request), topics, state);
+    // One request per error reply: a request gets one reply.
     const error = (code: number, data?: unknown) =>
-      replyTo({
-        jsonrpc: '2.0',
-        id: 1,
-        error: { code, message: 'x', ...(data === undefined ? {} : { data }) },
-      });
+      replyTo(
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          error: { code, message: 'x', ...(data === undefined ? {} : { data }) },
+        },
+        asked(state, request),
+      );
     for (const kind of Object.keys(A2A_BINDING_ERROR) as BindingErrorKind[]) {
       expect(
-        validateWireMessage(replyTo(buildBindingError(kind, { id: 1 })), topics, state),
+        validateWireMessage(
+          replyTo(buildBindingError(kind, { id: 1 }), asked(state, request)),
+          topics,
+          state,
+        ),
       ).toEqual([]);
     }
     // Core A2A: -32003 PushNotificationNotSupported, -32004 UnsupportedOperation, -32005
@@ -645,5 +754,314 @@ describe('A2A payload rules', () => {
     expect(
       rules(validateWireMessage(error(-32602, { a2a_error: 'invalid' }), topics, state)),
     ).toEqual([WIRE_RULE.REPLY_BINDING_ERROR_MISMATCH]);
+  });
+
+  it('checks the params of every modelled method, and only those', () => {
+    const cases: { method: string; good: unknown[]; bad: unknown[] }[] = [
+      ...['GetTask', 'CancelTask', 'SubscribeToTask'].map((method) => ({
+        method,
+        good: [{ id: TASK_ID }, { id: TASK_ID, tenant: 't1' }],
+        bad: [{}, { id: '' }, { id: 7 }, [TASK_ID], undefined, { id: TASK_ID, tenant: 3 }],
+      })),
+      {
+        method: 'GetTask',
+        good: [{ id: TASK_ID, historyLength: 2 }],
+        bad: [{ id: TASK_ID, historyLength: '2' }],
+      },
+      {
+        method: 'CancelTask',
+        good: [{ id: TASK_ID, metadata: { why: 'x' } }],
+        bad: [{ id: TASK_ID, metadata: 'x' }],
+      },
+      {
+        method: 'ListTasks',
+        good: [
+          {},
+          {
+            contextId: CONTEXT_ID,
+            status: 'TASK_STATE_INPUT_REQUIRED',
+            pageSize: 10,
+            pageToken: 'p',
+            historyLength: 0,
+            statusTimestampAfter: '2026-01-01T00:00:00Z',
+            includeArtifacts: true,
+          },
+        ],
+        bad: [
+          { status: 'input-required' },
+          { status: 6 },
+          { pageSize: 1.5 },
+          { contextId: 1 },
+          { includeArtifacts: 'yes' },
+          [],
+        ],
+      },
+      {
+        method: 'CreateTaskPushNotificationConfig',
+        good: [
+          { taskId: TASK_ID, url: 'https://hooks.example.com/a2a' },
+          { ...pushConfig, token: 't', authentication: { scheme: 'Bearer' } },
+        ],
+        bad: [
+          { url: 'https://hooks.example.com/a2a' },
+          { taskId: TASK_ID },
+          { taskId: TASK_ID, url: 'https://x', authentication: 'Bearer' },
+          { taskId: TASK_ID, config: { url: 'https://x' } },
+          undefined,
+        ],
+      },
+      ...['GetTaskPushNotificationConfig', 'DeleteTaskPushNotificationConfig'].map((method) => ({
+        method,
+        good: [{ taskId: TASK_ID, id: 'cfg-1' }],
+        bad: [{ taskId: TASK_ID }, { id: 'cfg-1' }, { taskId: TASK_ID, id: 1 }],
+      })),
+      {
+        method: 'ListTaskPushNotificationConfigs',
+        good: [{ taskId: TASK_ID }, { taskId: TASK_ID, pageSize: 5, pageToken: 'n' }],
+        bad: [{}, { taskId: TASK_ID, pageSize: 'all' }],
+      },
+      {
+        method: 'GetExtendedAgentCard',
+        good: [undefined, {}, { tenant: 't1' }],
+        bad: [[], { tenant: 1 }],
+      },
+      ...['SendMessage', 'SendStreamingMessage'].map((method) => ({
+        method,
+        good: [
+          { message: userMessage },
+          {
+            message: userMessage,
+            configuration: {
+              acceptedOutputModes: ['text/plain'],
+              historyLength: 3,
+              returnImmediately: true,
+            },
+            metadata: { a: 1 },
+          },
+        ],
+        bad: [
+          { message: { ...userMessage, role: 'user' } },
+          { message: { ...userMessage, parts: [] } },
+          { message: { ...userMessage, contextId: 5 } },
+          { message: userMessage, configuration: { acceptedOutputModes: 'text/plain' } },
+          { message: userMessage, configuration: { returnImmediately: 'yes' } },
+          { message: userMessage, metadata: [] },
+        ],
+      })),
+    ];
+    const state = createWireValidationState();
+    for (const { method, good, bad } of cases) {
+      for (const [params, expected] of [
+        ...good.map((value) => [value, []] as const),
+        ...bad.map((value) => [value, [WIRE_RULE.REQUEST_INVALID_PARAMS]] as const),
+      ]) {
+        const body = {
+          jsonrpc: '2.0',
+          id: 'p',
+          method,
+          ...(params === undefined ? {} : { params }),
+        };
+        const violations = validateWireMessage(sendRequest(body), topics, state);
+        expect(rules(violations), `${method} ${JSON.stringify(params)}`).toEqual(expected);
+        if (expected.length > 0)
+          expect(violations[0]?.message).toContain(`${method} request: params`);
+      }
+    }
+    // A send without any params is reported once, as the missing message.
+    for (const params of [undefined, [userMessage]]) {
+      const body = {
+        jsonrpc: '2.0',
+        id: 's',
+        method: 'SendMessage',
+        ...(params ? { params } : {}),
+      };
+      expect(rules(validateWireMessage(sendRequest(body), topics, state))).toEqual([
+        WIRE_RULE.REQUEST_MESSAGE_ID_MISSING,
+      ]);
+    }
+    // Methods the validator does not model are not judged.
+    expect(requestParamsProblems('x-custom/Method', 42)).toBeUndefined();
+    expect(
+      validateWireMessage(
+        sendRequest({ jsonrpc: '2.0', id: 'c', method: 'x-custom/Method', params: [1] }),
+        topics,
+        state,
+      ),
+    ).toEqual([]);
+    expect(requestParamsProblems('GetTask', {})).toEqual([
+      'params.id is undefined, expected a non-empty string',
+    ]);
+  });
+
+  it('accepts the params and results the @a2a-js/sdk codecs write for every method', () => {
+    const requests: [string, unknown][] = [
+      [
+        'SendMessage',
+        SendMessageRequest.toJSON(SendMessageRequest.fromJSON({ message: userMessage })),
+      ],
+      [
+        'GetTask',
+        GetTaskRequest.toJSON(GetTaskRequest.fromJSON({ id: TASK_ID, historyLength: 2 })),
+      ],
+      ['CancelTask', CancelTaskRequest.toJSON(CancelTaskRequest.fromJSON({ id: TASK_ID }))],
+      [
+        'SubscribeToTask',
+        SubscribeToTaskRequest.toJSON(SubscribeToTaskRequest.fromJSON({ id: TASK_ID })),
+      ],
+      [
+        'ListTasks',
+        ListTasksRequest.toJSON(
+          ListTasksRequest.fromJSON({
+            contextId: CONTEXT_ID,
+            status: 'TASK_STATE_WORKING',
+            pageSize: 5,
+          }),
+        ),
+      ],
+      ['ListTasks', ListTasksRequest.toJSON(ListTasksRequest.fromJSON({}))],
+      [
+        'CreateTaskPushNotificationConfig',
+        TaskPushNotificationConfig.toJSON(TaskPushNotificationConfig.fromJSON(pushConfig)),
+      ],
+      [
+        'GetTaskPushNotificationConfig',
+        GetTaskPushNotificationConfigRequest.toJSON(
+          GetTaskPushNotificationConfigRequest.fromJSON({ taskId: TASK_ID, id: 'cfg-1' }),
+        ),
+      ],
+      [
+        'DeleteTaskPushNotificationConfig',
+        DeleteTaskPushNotificationConfigRequest.toJSON(
+          DeleteTaskPushNotificationConfigRequest.fromJSON({ taskId: TASK_ID, id: 'cfg-1' }),
+        ),
+      ],
+      [
+        'ListTaskPushNotificationConfigs',
+        ListTaskPushNotificationConfigsRequest.toJSON(
+          ListTaskPushNotificationConfigsRequest.fromJSON({ taskId: TASK_ID }),
+        ),
+      ],
+      [
+        'GetExtendedAgentCard',
+        GetExtendedAgentCardRequest.toJSON(GetExtendedAgentCardRequest.fromJSON({})),
+      ],
+    ];
+    for (const [method, params] of requests) {
+      expect(requestParamsProblems(method, params), method).toEqual([]);
+    }
+    const config = TaskPushNotificationConfig.fromJSON({
+      ...pushConfig,
+      authentication: { scheme: 'Bearer', credentials: 'secret' },
+    });
+    expect(
+      a2aResultProblems('TaskPushNotificationConfig', TaskPushNotificationConfig.toJSON(config)),
+    ).toEqual([]);
+    for (const configs of [[config], []]) {
+      expect(
+        a2aResultProblems(
+          'ListTaskPushNotificationConfigsResponse',
+          ListTaskPushNotificationConfigsResponse.toJSON({ configs, nextPageToken: '' }),
+        ),
+      ).toEqual([]);
+    }
+    expect(a2aResultProblems('AgentCard', AgentCard.toJSON(AgentCard.fromJSON(card)))).toEqual([]);
+  });
+
+  it('flags Correlation Data reused by a later request publish on the same Response Topic', () => {
+    const state = createWireValidationState();
+    const correlation = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+    const getTask = { jsonrpc: '2.0', id: 'g', method: 'GetTask', params: { id: TASK_ID } };
+    expect(validateWireMessage(sendRequest(getTask, version, correlation), topics, state)).toEqual(
+      [],
+    );
+    // A retry must not reuse it (same payload, same Correlation Data).
+    const reused = validateWireMessage(sendRequest(getTask, version, correlation), topics, state);
+    expect(rules(reused)).toEqual([WIRE_RULE.REQUEST_CORRELATION_REUSED]);
+    expect(reused[0]?.message).toContain(correlation.toString('hex'));
+    // Nor another request.
+    expect(
+      rules(validateWireMessage(sendRequest(request, version, correlation), topics, state)),
+    ).toEqual([WIRE_RULE.REQUEST_CORRELATION_REUSED]);
+    // Fresh Correlation Data is fine, and so are the same bytes on another requester's reply topic.
+    expect(validateWireMessage(sendRequest(getTask), topics, state)).toEqual([]);
+    const otherReplyTopic = topics.reply({
+      org: 'acme',
+      unit: 'sales',
+      requester: 'carol',
+      suffix: 'r9',
+    });
+    expect(
+      validateWireMessage(
+        message(topics.request(alice), getTask, {
+          properties: {
+            responseTopic: otherReplyTopic,
+            correlationData: correlation,
+            userProperties: version,
+          },
+        }),
+        topics,
+        state,
+      ),
+    ).toEqual([]);
+  });
+
+  it('flags an item after the stream-final item of its correlation, and a second unary reply', () => {
+    const state = createWireValidationState();
+    const streaming = send('SendStreamingMessage');
+    const item = (result: unknown, correlation: Buffer) =>
+      validateWireMessage(replyTo({ jsonrpc: '2.0', id: 'q', result }, correlation), topics, state);
+    // A finished task's retry: the snapshot (COMPLETED) is not final, its status update is.
+    const retried = asked(state, streaming);
+    expect(item({ task }, retried)).toEqual([]);
+    expect(item(status('TASK_STATE_COMPLETED'), retried)).toEqual([]);
+    const late = item(status('TASK_STATE_COMPLETED'), retried);
+    expect(rules(late)).toEqual([WIRE_RULE.REPLY_AFTER_FINAL]);
+    expect(late[0]?.message).toContain(
+      'SendStreamingMessage stream item after the stream-final item',
+    );
+    // Working and artifact items never end a stream; input-required (and every other final
+    // state), a message and an error do.
+    for (const [final, label] of [
+      [status('TASK_STATE_INPUT_REQUIRED'), 'input-required'],
+      [status('TASK_STATE_AUTH_REQUIRED'), 'auth-required'],
+      [status('TASK_STATE_REJECTED'), 'rejected'],
+      [{ message: { ...userMessage, role: 'ROLE_AGENT' } }, 'message'],
+    ] as const) {
+      const correlation = asked(state, streaming);
+      expect(item(status('TASK_STATE_WORKING'), correlation), label).toEqual([]);
+      expect(
+        item({ task: { ...task, status: { state: 'TASK_STATE_INPUT_REQUIRED' } } }, correlation),
+        label,
+      ).toEqual([]);
+      expect(item(final, correlation), label).toEqual([]);
+      expect(rules(item(status('TASK_STATE_WORKING'), correlation)), label).toEqual([
+        WIRE_RULE.REPLY_AFTER_FINAL,
+      ]);
+    }
+    const subscribed = asked(state, {
+      jsonrpc: '2.0',
+      id: 's',
+      method: 'SubscribeToTask',
+      params: { id: TASK_ID },
+    });
+    expect(
+      validateWireMessage(
+        replyTo(
+          { jsonrpc: '2.0', id: 's', error: { code: -32001, message: 'not found' } },
+          subscribed,
+        ),
+        topics,
+        state,
+      ),
+    ).toEqual([]);
+    expect(rules(item(status('TASK_STATE_WORKING'), subscribed))).toEqual([
+      WIRE_RULE.REPLY_AFTER_FINAL,
+    ]);
+    // Any reply ends a unary request.
+    const unary = asked(state, request);
+    expect(item({ task }, unary)).toEqual([]);
+    const second = item({ task }, unary);
+    expect(rules(second)).toEqual([WIRE_RULE.REPLY_AFTER_FINAL]);
+    expect(second[0]?.message).toContain('second reply to the SendMessage request');
   });
 });

@@ -43,6 +43,23 @@ export const WIRE_RULE = {
   REQUEST_TASK_ID_MISSING: 'request-task-id-missing',
   /** A `SendMessage` / `SendStreamingMessage` request whose `params.message.taskId` is not a UUIDv4. */
   REQUEST_TASK_ID_INVALID: 'request-task-id-invalid',
+  /**
+   * A request of a known A2A method whose `params` do not have the shape the method takes (A2A
+   * v1.0 JSON as `@a2a-js/sdk` writes it): `GetTask`, `CancelTask` and `SubscribeToTask` need a
+   * task `id`; `ListTasks` takes optional typed filters; the push-notification config methods
+   * need a `taskId` (and `url` to create, `id` to get or delete); `GetExtendedAgentCard` takes
+   * no params or an object; the message of `SendMessage` / `SendStreamingMessage` needs a role
+   * and parts (its `messageId` and `taskId` have rules of their own). Unknown methods are not
+   * judged.
+   */
+  REQUEST_INVALID_PARAMS: 'request-invalid-params',
+  /**
+   * A request publish that reuses the Correlation Data of an earlier request publish on the same
+   * Response Topic. The profile wants fresh Correlation Data per publish, retries included.
+   * (A QoS 1 retransmission of one publish after a reconnect looks the same on the wire: a test
+   * that cuts a requester's connection mid-request declares it.)
+   */
+  REQUEST_CORRELATION_REUSED: 'request-correlation-reused',
   REPLY_CORRELATION_MISSING: 'reply-correlation-missing',
   REPLY_INVALID_JSON_RPC: 'reply-invalid-json-rpc',
   REPLY_UNCORRELATED: 'reply-uncorrelated',
@@ -51,7 +68,11 @@ export const WIRE_RULE = {
    * A successful reply whose `result` is not the A2A object its request's method returns
    * (`SendMessage`: `{ task }` / `{ message }`; `SendStreamingMessage` and `SubscribeToTask`: a
    * StreamResponse `{ task | message | statusUpdate | artifactUpdate }`; `GetTask` and
-   * `CancelTask`: a Task; `ListTasks`: `{ tasks: Task[] }`). Checked only when the request was seen.
+   * `CancelTask`: a Task; `ListTasks`: `{ tasks: Task[] }`; `CreateTaskPushNotificationConfig` and
+   * `GetTaskPushNotificationConfig`: a TaskPushNotificationConfig;
+   * `ListTaskPushNotificationConfigs`: `{ configs?: TaskPushNotificationConfig[] }`;
+   * `DeleteTaskPushNotificationConfig`: `null` or `{}`; `GetExtendedAgentCard`: an Agent Card
+   * that `validateAgentCard` accepts). Checked only when the request was seen.
    */
   REPLY_INVALID_RESULT: 'reply-invalid-result',
   /**
@@ -62,6 +83,13 @@ export const WIRE_RULE = {
    * without `a2a_error` is not flagged.
    */
   REPLY_BINDING_ERROR_MISMATCH: 'reply-binding-error-mismatch',
+  /**
+   * A reply on a correlation whose final reply was already seen: an item after a stream-final
+   * item of a `SendStreamingMessage` / `SubscribeToTask` stream (a status update in a terminal or
+   * interrupted state, a message, or an error; a task snapshot is never final), or a second reply
+   * to a request of any other method. Checked only when the request was seen.
+   */
+  REPLY_AFTER_FINAL: 'reply-after-final',
   /** A reply to a pooled request without `a2a-responder-agent-id` (profile: pools, item 10). */
   REPLY_RESPONDER_MISSING: 'reply-responder-missing',
   /** A bearer token seen on a request appears in a reply, card or event (payload or property). */
@@ -134,6 +162,8 @@ export interface WireValidationState {
    * `result` of its replies.
    */
   requestMethods?: Map<string, string>;
+  /** `${responseTopic} ${correlation hex}` of the requests whose final reply was seen. */
+  finishedCorrelations?: Set<string>;
 }
 
 /** A fresh {@link WireValidationState}. */
@@ -143,6 +173,7 @@ export function createWireValidationState(): WireValidationState {
     pooledRequests: new Set(),
     bearerTokens: new Set(),
     requestMethods: new Map(),
+    finishedCorrelations: new Set(),
   };
 }
 
@@ -238,7 +269,11 @@ export type A2AResultKind =
   | 'TaskArtifactUpdateEvent'
   | 'SendMessageResponse'
   | 'StreamResponse'
-  | 'ListTasksResponse';
+  | 'ListTasksResponse'
+  | 'TaskPushNotificationConfig'
+  | 'ListTaskPushNotificationConfigsResponse'
+  | 'AgentCard'
+  | 'Empty';
 
 /** Pushes a problem when `value[key]` is not a non-empty string (`optional`: absent is fine). */
 function checkString(
@@ -300,17 +335,63 @@ function partProblems(value: unknown, path: string): string[] {
   return problems;
 }
 
+/** Pushes a problem when `value[key]` is set and not an integer. */
+function checkInteger(
+  value: Record<string, unknown>,
+  key: string,
+  path: string,
+  problems: string[],
+): void {
+  const field = value[key];
+  if (field !== undefined && !(typeof field === 'number' && Number.isInteger(field))) {
+    problems.push(`${path}.${key} is ${describe(field)}, expected an integer`);
+  }
+}
+
+/** Pushes a problem when `value[key]` is set and not a boolean. */
+function checkBoolean(
+  value: Record<string, unknown>,
+  key: string,
+  path: string,
+  problems: string[],
+): void {
+  const field = value[key];
+  if (field !== undefined && typeof field !== 'boolean') {
+    problems.push(`${path}.${key} is ${describe(field)}, expected a boolean`);
+  }
+}
+
+/** Pushes a problem when `value[key]` is set and not an object (a map, `metadata`...). */
+function checkObject(
+  value: Record<string, unknown>,
+  key: string,
+  path: string,
+  problems: string[],
+): void {
+  const field = value[key];
+  if (field !== undefined && !isRecord(field)) {
+    problems.push(`${path}.${key} is ${describe(field)}, expected an object`);
+  }
+}
+
+/** The parts of a Message other than its ids: role, parts, contextId. */
+function messageBodyProblems(value: Record<string, unknown>, path: string): string[] {
+  const problems: string[] = [];
+  if (typeof value.role !== 'string' || !A2A_ROLES.includes(value.role)) {
+    problems.push(`${path}.role is ${describe(value.role)}, expected ${A2A_ROLES.join(' | ')}`);
+  }
+  checkArray(value, 'parts', path, problems, partProblems, true);
+  checkString(value, 'contextId', path, problems, true);
+  return problems;
+}
+
 function messageProblems(value: unknown, path: string): string[] {
   const wrong = notObject(value, path, 'a Message');
   if (wrong || !isRecord(value)) return wrong ?? [];
   const problems: string[] = [];
   checkString(value, 'messageId', path, problems);
-  if (typeof value.role !== 'string' || !A2A_ROLES.includes(value.role)) {
-    problems.push(`${path}.role is ${describe(value.role)}, expected ${A2A_ROLES.join(' | ')}`);
-  }
-  checkArray(value, 'parts', path, problems, partProblems, true);
+  problems.push(...messageBodyProblems(value, path));
   checkString(value, 'taskId', path, problems, true);
-  checkString(value, 'contextId', path, problems, true);
   return problems;
 }
 
@@ -398,6 +479,38 @@ function oneOfProblems(
   );
 }
 
+function authenticationProblems(value: unknown, path: string): string[] {
+  const wrong = notObject(value, path, 'an AuthenticationInfo');
+  if (wrong || !isRecord(value)) return wrong ?? [];
+  const problems: string[] = [];
+  checkString(value, 'scheme', path, problems);
+  checkString(value, 'credentials', path, problems, true);
+  return problems;
+}
+
+/**
+ * A TaskPushNotificationConfig (`@a2a-js/sdk` writes it flat: tenant, id, taskId, url, token,
+ * authentication). `requireId`: a stored config (a result) has its id; a create request may
+ * leave it to the server.
+ */
+function pushConfigProblems(value: unknown, path: string, requireId: boolean): string[] {
+  const wrong = notObject(value, path, 'a TaskPushNotificationConfig');
+  if (wrong || !isRecord(value)) return wrong ?? [];
+  const problems: string[] = [];
+  checkString(value, 'id', path, problems, !requireId);
+  checkString(value, 'taskId', path, problems);
+  checkString(value, 'url', path, problems);
+  checkString(value, 'token', path, problems, true);
+  checkString(value, 'tenant', path, problems, true);
+  if (value.authentication !== undefined) {
+    problems.push(...authenticationProblems(value.authentication, `${path}.authentication`));
+  }
+  return problems;
+}
+
+const storedPushConfigProblems = (value: unknown, path: string): string[] =>
+  pushConfigProblems(value, path, true);
+
 const RESULT_CHECKS: Record<A2AResultKind, (value: unknown, path: string) => string[]> = {
   Task: taskProblems,
   Message: messageProblems,
@@ -420,8 +533,34 @@ const RESULT_CHECKS: Record<A2AResultKind, (value: unknown, path: string) => str
     if (wrong || !isRecord(value)) return wrong ?? [];
     const problems: string[] = [];
     checkArray(value, 'tasks', path, problems, taskProblems, false);
+    checkString(value, 'nextPageToken', path, problems, true);
+    checkInteger(value, 'pageSize', path, problems);
+    checkInteger(value, 'totalSize', path, problems);
     return problems;
   },
+  TaskPushNotificationConfig: storedPushConfigProblems,
+  ListTaskPushNotificationConfigsResponse: (value, path) => {
+    const wrong = notObject(value, path, 'a ListTaskPushNotificationConfigsResponse');
+    if (wrong || !isRecord(value)) return wrong ?? [];
+    const problems: string[] = [];
+    // proto3 JSON: an empty list is left out.
+    checkArray(value, 'configs', path, problems, storedPushConfigProblems, false);
+    checkString(value, 'nextPageToken', path, problems, true);
+    return problems;
+  },
+  AgentCard: (value, path) => {
+    const result = validateAgentCard(value);
+    return result.ok
+      ? []
+      : result.issues.map(
+          (issue) => `${issue.path ? `${path}.${issue.path}` : path}: ${issue.message}`,
+        );
+  },
+  // google.protobuf.Empty: `@a2a-js/sdk` writes `null`, the proto3 JSON form is `{}`.
+  Empty: (value, path) =>
+    value === null || (isRecord(value) && Object.keys(value).length === 0)
+      ? []
+      : [`${path} is ${describe(value)}, expected null or {} (no result)`],
 };
 
 /**
@@ -449,10 +588,164 @@ const RESULT_KIND_BY_METHOD: Readonly<Record<string, A2AResultKind>> = {
   GetTask: 'Task',
   CancelTask: 'Task',
   ListTasks: 'ListTasksResponse',
+  CreateTaskPushNotificationConfig: 'TaskPushNotificationConfig',
+  GetTaskPushNotificationConfig: 'TaskPushNotificationConfig',
+  ListTaskPushNotificationConfigs: 'ListTaskPushNotificationConfigsResponse',
+  DeleteTaskPushNotificationConfig: 'Empty',
+  GetExtendedAgentCard: 'AgentCard',
 };
 
 /** Methods whose `params.message` carries the requester-generated Task.id. */
 const MESSAGE_METHODS = new Set(['SendMessage', 'SendStreamingMessage']);
+
+/** Methods answered by a stream of items (every other method gets exactly one reply). */
+const STREAM_METHODS = new Set(['SendStreamingMessage', 'SubscribeToTask']);
+
+/** Task states after which a stream's status update ends it (terminal and interrupted). */
+const STREAM_FINAL_STATES = new Set([
+  'TASK_STATE_COMPLETED',
+  'TASK_STATE_FAILED',
+  'TASK_STATE_CANCELED',
+  'TASK_STATE_REJECTED',
+  'TASK_STATE_INPUT_REQUIRED',
+  'TASK_STATE_AUTH_REQUIRED',
+]);
+
+/**
+ * Whether a (valid JSON-RPC) reply to `method` ends its correlation: any reply to a unary
+ * method; for a stream, an error, a message, or a status update in a terminal or interrupted
+ * state (a task snapshot never ends a stream).
+ */
+function isFinalReply(method: string, body: Record<string, unknown>): boolean {
+  if (!STREAM_METHODS.has(method) || 'error' in body) return true;
+  const result = body.result;
+  if (!isRecord(result)) return false;
+  if (result.message !== undefined) return true;
+  const update = result.statusUpdate;
+  const state = isRecord(update) && isRecord(update.status) ? update.status.state : undefined;
+  return typeof state === 'string' && STREAM_FINAL_STATES.has(state);
+}
+
+/** `params` must be an object; then `check` looks at its fields. */
+function paramsObject(
+  check: (params: Record<string, unknown>, problems: string[]) => void,
+  optional = false,
+): (params: unknown) => string[] {
+  return (params) => {
+    if (params === undefined && optional) return [];
+    if (!isRecord(params)) return [`params is ${describe(params)}, expected an object`];
+    const problems: string[] = [];
+    checkString(params, 'tenant', 'params', problems, true);
+    check(params, problems);
+    return problems;
+  };
+}
+
+const TASK_STATE_FILTERS = ['TASK_STATE_UNSPECIFIED', ...A2A_TASK_STATES];
+
+/**
+ * The `params` shape of each A2A method (A2A v1.0 JSON as `@a2a-js/sdk` writes it; unknown
+ * fields allowed, proto3 defaults may be left out). `SendMessage` / `SendStreamingMessage`: the
+ * message's `messageId` and `taskId` have rules of their own.
+ */
+const PARAMS_CHECKS: Readonly<Record<string, (params: unknown) => string[]>> = {
+  SendMessage: sendParams,
+  SendStreamingMessage: sendParams,
+  GetTask: paramsObject((params, problems) => {
+    checkString(params, 'id', 'params', problems);
+    checkInteger(params, 'historyLength', 'params', problems);
+  }),
+  CancelTask: paramsObject((params, problems) => {
+    checkString(params, 'id', 'params', problems);
+    checkObject(params, 'metadata', 'params', problems);
+  }),
+  SubscribeToTask: paramsObject((params, problems) => {
+    checkString(params, 'id', 'params', problems);
+  }),
+  ListTasks: paramsObject((params, problems) => {
+    checkString(params, 'contextId', 'params', problems, true);
+    const status = params.status;
+    if (
+      status !== undefined &&
+      !(typeof status === 'string' && TASK_STATE_FILTERS.includes(status))
+    ) {
+      problems.push(`params.status is ${describe(status)}, expected a TASK_STATE_* value`);
+    }
+    checkInteger(params, 'pageSize', 'params', problems);
+    checkString(params, 'pageToken', 'params', problems, true);
+    checkInteger(params, 'historyLength', 'params', problems);
+    checkString(params, 'statusTimestampAfter', 'params', problems, true);
+    checkBoolean(params, 'includeArtifacts', 'params', problems);
+  }),
+  CreateTaskPushNotificationConfig: (params) =>
+    isRecord(params)
+      ? pushConfigProblems(params, 'params', false)
+      : [`params is ${describe(params)}, expected a TaskPushNotificationConfig object`],
+  GetTaskPushNotificationConfig: paramsObject((params, problems) => {
+    checkString(params, 'taskId', 'params', problems);
+    checkString(params, 'id', 'params', problems);
+  }),
+  DeleteTaskPushNotificationConfig: paramsObject((params, problems) => {
+    checkString(params, 'taskId', 'params', problems);
+    checkString(params, 'id', 'params', problems);
+  }),
+  ListTaskPushNotificationConfigs: paramsObject((params, problems) => {
+    checkString(params, 'taskId', 'params', problems);
+    checkInteger(params, 'pageSize', 'params', problems);
+    checkString(params, 'pageToken', 'params', problems, true);
+  }),
+  GetExtendedAgentCard: paramsObject(() => undefined, true),
+};
+
+/**
+ * `SendMessage` / `SendStreamingMessage` params besides `message.messageId` / `message.taskId`.
+ * Params that are no object at all, or a missing message, are REQUEST_MESSAGE_ID_MISSING only.
+ */
+function sendParams(params: unknown): string[] {
+  if (!isRecord(params)) return [];
+  return paramsObject(sendParamsProblems)(params);
+}
+
+function sendParamsProblems(params: Record<string, unknown>, problems: string[]): void {
+  if (isRecord(params.message)) {
+    problems.push(...messageBodyProblems(params.message, 'params.message'));
+  }
+  const configuration = params.configuration;
+  if (configuration !== undefined) {
+    if (!isRecord(configuration)) {
+      problems.push(`params.configuration is ${describe(configuration)}, expected an object`);
+    } else {
+      const path = 'params.configuration';
+      const modes = configuration.acceptedOutputModes;
+      if (
+        modes !== undefined &&
+        !(Array.isArray(modes) && modes.every((mode) => typeof mode === 'string'))
+      ) {
+        problems.push(`${path}.acceptedOutputModes is ${describe(modes)}, expected a string array`);
+      }
+      checkInteger(configuration, 'historyLength', path, problems);
+      checkBoolean(configuration, 'returnImmediately', path, problems);
+      checkObject(configuration, 'taskPushNotificationConfig', path, problems);
+    }
+  }
+  checkObject(params, 'metadata', 'params', problems);
+}
+
+/**
+ * Problems of the `params` of a request to `method`, empty when valid; `undefined` for a
+ * method this validator does not model.
+ *
+ * @example
+ * ```ts
+ * requestParamsProblems('GetTask', { id: taskId }); // []
+ * requestParamsProblems('GetTask', {}); // ['params.id is undefined, expected a non-empty string']
+ * requestParamsProblems('tasks/get', {}); // undefined
+ * ```
+ */
+export function requestParamsProblems(method: string, params: unknown): string[] | undefined {
+  const check = PARAMS_CHECKS[method];
+  return check === undefined ? undefined : check(params);
+}
 
 function parseJson(payload: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
@@ -616,7 +909,14 @@ export function validateWireMessage(
           set = new Set();
           state.requestsByResponseTopic.set(props.responseTopic, set);
         }
-        set.add(props.correlationData.toString('hex'));
+        const hex = props.correlationData.toString('hex');
+        if (set.has(hex)) {
+          report(
+            WIRE_RULE.REQUEST_CORRELATION_REUSED,
+            `Correlation Data ${hex} was already used by an earlier request on Response Topic "${props.responseTopic}": every publish, retries included, needs fresh Correlation Data`,
+          );
+        }
+        set.add(hex);
         if (parsed.kind === 'pool-request') {
           state.pooledRequests?.add(
             `${props.responseTopic} ${props.correlationData.toString('hex')}`,
@@ -645,6 +945,13 @@ export function validateWireMessage(
             );
           }
           if (MESSAGE_METHODS.has(body.method)) checkMessageParams(body.params, report);
+          const paramsProblems = requestParamsProblems(body.method, body.params);
+          if (paramsProblems && paramsProblems.length > 0) {
+            report(
+              WIRE_RULE.REQUEST_INVALID_PARAMS,
+              `${body.method} request: ${paramsProblems.join('; ')}`,
+            );
+          }
         }
       }
       const version = userPropertiesToServiceParameters(userProperties)[SERVICE_PARAMETER.VERSION];
@@ -702,14 +1009,28 @@ export function validateWireMessage(
           report(WIRE_RULE.REPLY_INVALID_JSON_RPC, problems.join('; '));
         } else {
           const body = json.value as Record<string, unknown>;
+          const key =
+            correlation && correlation.length > 0
+              ? `${message.topic} ${correlation.toString('hex')}`
+              : undefined;
+          const method = key === undefined ? undefined : state.requestMethods?.get(key);
+          if (key !== undefined && method !== undefined && state.finishedCorrelations) {
+            if (state.finishedCorrelations.has(key)) {
+              report(
+                WIRE_RULE.REPLY_AFTER_FINAL,
+                STREAM_METHODS.has(method)
+                  ? `${method} stream item after the stream-final item of Correlation Data ${correlation?.toString('hex')}`
+                  : `second reply to the ${method} request of Correlation Data ${correlation?.toString('hex')}`,
+              );
+            } else if (isFinalReply(method, body)) {
+              state.finishedCorrelations.add(key);
+            }
+          }
           if ('error' in body) {
             const mismatch = bindingErrorMismatch(body.error as { code: number; data?: unknown });
             if (mismatch) report(WIRE_RULE.REPLY_BINDING_ERROR_MISMATCH, mismatch);
-          } else if (correlation && correlation.length > 0) {
-            const method = state.requestMethods?.get(
-              `${message.topic} ${correlation.toString('hex')}`,
-            );
-            const kind = method === undefined ? undefined : RESULT_KIND_BY_METHOD[method];
+          } else if (method !== undefined) {
+            const kind = RESULT_KIND_BY_METHOD[method];
             if (kind) {
               const resultProblems = a2aResultProblems(kind, body.result);
               if (resultProblems.length > 0) {
