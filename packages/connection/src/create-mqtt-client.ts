@@ -65,13 +65,18 @@ function buildTlsStream(client: MqttClient, options: IClientOptions): tls.TLSSoc
 /**
  * Creates an mqtt.js client that does not connect yet (`manualConnect`), so the caller can
  * attach its `message` handler before the first CONNACK.
+ *
+ * Takes ownership of `options`: mqtt.js keeps this very object as `client.options` and writes
+ * into it. It is not copied, because a copy (a spread) would drop the non-enumerable accessors
+ * that hold the password and the TLS key (see `buildMqttClientOptions`).
  */
 export function createMqttClient(options: IClientOptions): MqttClient {
+  options.manualConnect = true;
   const protocol = options.protocol;
   if (protocol === 'mqtt' || protocol === 'mqtts') {
     const builder = (client: MqttClient) =>
       protocol === 'mqtts' ? buildTlsStream(client, options) : buildTcpStream(options);
-    return new MqttClient(builder, { ...options, manualConnect: true });
+    return new MqttClient(builder, options);
   }
-  return connect({ ...options, manualConnect: true });
+  return connect(options);
 }

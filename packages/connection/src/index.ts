@@ -23,6 +23,7 @@ export {
   type MessageHandler,
   type MqttSessionEvents,
   type MqttSessionOptions,
+  type MqttSessionSummary,
   type PublishOptions,
   type PublishProperties,
   type PublishResult,

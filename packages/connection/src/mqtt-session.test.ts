@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { isA2AMqttError } from '@a2a-mqtt/protocol';
+import { inspect } from 'node:util';
+import { isA2AMqttError, Secret } from '@a2a-mqtt/protocol';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from './logger.js';
 import type { InboundMessage } from './options.js';
@@ -29,7 +30,8 @@ class FakeMqttClient extends EventEmitter {
 
   constructor(options: Record<string, unknown>) {
     super();
-    this.options = { ...options };
+    // Like mqtt.js: the client keeps (and writes into) the very object it is given.
+    this.options = options;
   }
   connect(): this {
     this.stream = { destroy: () => this.emit('close') };
@@ -103,6 +105,14 @@ vi.mock('./create-mqtt-client.js', () => ({
 }));
 
 const { MqttSession } = await import('./mqtt-session.js');
+
+/**
+ * Resolves in the check phase of the current event-loop turn: every microtask queued so far
+ * (and every one those queue) has run by then. Deterministic, unlike a timer.
+ */
+function nextCheckPhase(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 async function connected(
   options: ConstructorParameters<typeof MqttSession>[0] = {},
@@ -280,10 +290,13 @@ describe('MqttSession (fake mqtt.js client)', () => {
         .map((s) => s.filter)
         .sort(),
     ).toEqual(['a/+', 'b/#']);
+    const resumed = new Promise((resolve) => session.once('connect', resolve));
     fake.emit('close');
     fake.emit('reconnect');
     fake.accept({}, true);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await resumed).toEqual({ sessionPresent: true });
+    // The CONNACK has been handled; let whatever it queued (a resubscription would) run.
+    await nextCheckPhase();
     expect(fake.subscribes).toHaveLength(4);
     expect(session.connected).toBe(true);
   });
@@ -367,7 +380,6 @@ describe('MqttSession (fake mqtt.js client)', () => {
       uncork: () => calls.push('uncork'),
     };
     (fake as unknown as { stream: typeof stream }).stream = stream;
-    const nextCheckPhase = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
     fake.deliver('b/0', 'outside');
     await nextCheckPhase();
@@ -426,5 +438,78 @@ describe('MqttSession (fake mqtt.js client)', () => {
     const aboveDebug = lines.filter((line) => !['trace', 'debug'].includes(line.level));
     expect(aboveDebug.map((line) => line.text).join('\n')).not.toContain('TOP-SECRET-BODY');
     expect(aboveDebug.some((line) => line.text.includes('localhost:1883'))).toBe(true);
+  });
+  it('keeps the password out of util.inspect, JSON and String of the session, its options and its client', async () => {
+    const session = new MqttSession({
+      url: 'mqtt://alice:hunter2@broker.example:1884/acme',
+      clientId: 'acme/sales/alice',
+    });
+    const internals = session as unknown as { options: object; client: { options: object } };
+    const texts = [
+      inspect(session),
+      inspect(session, { depth: Number.POSITIVE_INFINITY, showHidden: true, getters: true }),
+      inspect({ nested: { session } }, { depth: Number.POSITIVE_INFINITY }),
+      JSON.stringify(session),
+      JSON.stringify({ session }),
+      String(session),
+      `${session}`,
+      // The private resolved options and the mqtt.js client (escape hatch) keep it hidden too.
+      inspect(internals.options, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      JSON.stringify(internals.options),
+      inspect(session.client, { depth: 4, showHidden: true }),
+      inspect(internals.client.options, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      JSON.stringify(internals.client.options),
+      JSON.stringify({ ...internals.client.options }),
+    ];
+    for (const text of texts) expect(text).not.toContain('hunter2');
+
+    expect(session.toJSON()).toEqual({
+      clientId: 'acme/sales/alice',
+      broker: 'mqtt://broker.example:1884/acme',
+      username: 'alice',
+      connected: false,
+      persistent: false,
+    });
+    expect(String(session)).toBe('MqttSession(acme/sales/alice @ mqtt://broker.example:1884/acme)');
+    expect(inspect(session)).toContain("clientId: 'acme/sales/alice'");
+    // What mqtt.js reads when it writes CONNECT (first connect and every reconnect).
+    expect(fake.options.username).toBe('alice');
+    expect(fake.options.password).toBe('hunter2');
+    expect(Object.keys(fake.options)).not.toContain('password');
+
+    // Connect failures and their logs name the broker without user info.
+    const failing = session.connect();
+    fake.emit('error', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    const error = await failing.catch((caught: unknown) => caught);
+    expect(isA2AMqttError(error, 'CONNECT_FAILED')).toBe(true);
+    expect(inspect(error, { depth: Number.POSITIVE_INFINITY })).not.toContain('hunter2');
+    expect(JSON.stringify(error)).not.toContain('hunter2');
+  });
+
+  it('keeps an explicit Secret password and the TLS key hidden, and still hands them to mqtt.js', () => {
+    const session = new MqttSession({
+      url: 'mqtts://bob@127.0.0.1:8883',
+      password: new Secret('s3cret-pw'),
+      tls: { ca: 'CA-PEM', cert: 'CERT-PEM', key: 'PRIVATE-KEY-PEM' },
+    });
+    const internals = session as unknown as { options: object };
+    const texts = [
+      inspect(session, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      JSON.stringify(session),
+      inspect(internals.options, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      inspect(fake.options, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      JSON.stringify(fake.options),
+    ];
+    for (const text of texts) {
+      expect(text).not.toContain('s3cret-pw');
+      expect(text).not.toContain('PRIVATE-KEY-PEM');
+    }
+    expect(fake.options.password).toBe('s3cret-pw');
+    expect(fake.options.key).toBe('PRIVATE-KEY-PEM');
+    expect(fake.options.cert).toBe('CERT-PEM');
+    // Writing through the escape hatch keeps the value hidden.
+    fake.options.password = 'rotated-pw';
+    expect(fake.options.password).toBe('rotated-pw');
+    expect(JSON.stringify(fake.options)).not.toContain('rotated-pw');
   });
 });

@@ -22,6 +22,7 @@ import {
   type MessageHandler,
   type MqttSessionEvents,
   type MqttSessionOptions,
+  type MqttSessionSummary,
   type PublishOptions,
   type PublishResult,
   type QoS,
@@ -30,6 +31,7 @@ import {
 } from './options.js';
 import { estimatePublishPacketSize, MQTT_MAX_PACKET_SIZE } from './packet-size.js';
 import {
+  buildMqttClientOptions,
   type ResolvedSessionOptions,
   reconnectDelayMs,
   resolveSessionOptions,
@@ -138,7 +140,9 @@ export class MqttSession {
     const base = this.options.logger;
     this.logger =
       base.child?.({ component: 'a2a-mqtt.connection', clientId: this.options.clientId }) ?? base;
-    this.client = createMqttClient(this.options.mqttOptions);
+    // The password and TLS key are revealed only into the object mqtt.js keeps, as hidden
+    // accessors (no JSON, inspect or spread of `client.options` shows them).
+    this.client = createMqttClient(buildMqttClientOptions(this.options));
     // Attached before any connect, so no PUBLISH can arrive before we listen.
     this.client.on('message', this.onMessage);
     this.client.on('packetreceive', this.onPacketReceive);
@@ -170,6 +174,41 @@ export class MqttSession {
   /** The broker endpoint (without exposing the password). */
   get endpoint(): BrokerEndpoint | undefined {
     return this.options.endpoint;
+  }
+
+  /**
+   * The session's identity and state, without credentials; `JSON.stringify(session)` uses it,
+   * so a session in a log line or an error report never carries the password (or the mqtt.js
+   * client with its options).
+   */
+  toJSON(): MqttSessionSummary {
+    const username = this.options.mqttOptions.username;
+    return {
+      clientId: this.clientId,
+      broker: this.options.endpoint.toString(),
+      ...(username === undefined ? {} : { username }),
+      connected: this.connected,
+      persistent: this.options.persistent,
+    };
+  }
+
+  /** `MqttSession(<clientId> @ <broker URL without credentials>)`. */
+  toString(): string {
+    return `MqttSession(${this.clientId} @ ${this.options.endpoint.toString()})`;
+  }
+
+  /**
+   * `util.inspect` (and so `console.log`) prints {@link MqttSession.toJSON}'s summary instead
+   * of the session's fields (the mqtt.js client holds the password for its reconnects).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    depth: number,
+    options: { stylize?: (text: string, style: string) => string },
+    inspect?: (value: unknown, options?: object) => string,
+  ): string {
+    const name = options?.stylize?.('MqttSession', 'special') ?? 'MqttSession';
+    if (depth < 0 || inspect === undefined) return `[${name}]`;
+    return `${name} ${inspect(this.toJSON(), { ...options, depth: 1 })}`;
   }
 
   /** Adds an event listener. Listener errors are logged, never thrown into the session. */

@@ -233,6 +233,24 @@ export interface Subscription {
   unsubscribe(): Promise<void>;
 }
 
+/**
+ * What `JSON.stringify(session)`, `String(session)` and `util.inspect(session)` show of a
+ * {@link MqttSession}: identity and state, never credentials (the password and the TLS key
+ * are left out; `broker` is the URL without user info).
+ */
+export interface MqttSessionSummary {
+  /** The MQTT client identifier. */
+  clientId: string;
+  /** The broker URL without credentials, e.g. `mqtt://broker.example.com:1883/acme`. */
+  broker: string;
+  /** The user name the session authenticates with, if any (never the password). */
+  username?: string;
+  /** Whether the session is connected right now. */
+  connected: boolean;
+  /** Whether the session is persistent (`clean: false` plus a Session Expiry Interval). */
+  persistent: boolean;
+}
+
 /** Event payloads of {@link MqttSession}. */
 export interface MqttSessionEvents {
   /** A CONNACK accepted the connection (the first one and every reconnect). */

@@ -1,7 +1,12 @@
+import { inspect } from 'node:util';
 import { parseBrokerUrl, Secret } from '@a2a-mqtt/protocol';
 import { describe, expect, it } from 'vitest';
 import { NOOP_LOGGER } from './logger.js';
-import { reconnectDelayMs, resolveSessionOptions } from './resolve-options.js';
+import {
+  buildMqttClientOptions,
+  reconnectDelayMs,
+  resolveSessionOptions,
+} from './resolve-options.js';
 
 describe('resolveSessionOptions', () => {
   it('maps a URL with credentials onto mqtt.js options (MQTT v5, our reconnect and resubscribe)', () => {
@@ -16,7 +21,6 @@ describe('resolveSessionOptions', () => {
       protocolVersion: 5,
       clientId: 'c1',
       username: 'alice',
-      password: 's@cret',
       keepalive: 30,
       connectTimeout: 10_000,
       reconnectPeriod: 1_000,
@@ -28,6 +32,34 @@ describe('resolveSessionOptions', () => {
     expect(resolved.mqttOptions.properties).toBeUndefined();
     expect(resolved.endpoint.toString()).not.toContain('cret');
     expect(resolved.logger).toBe(NOOP_LOGGER);
+    // The password stays a Secret in the resolved options ...
+    expect(resolved.password?.reveal()).toBe('s@cret');
+    expect('password' in resolved.mqttOptions).toBe(false);
+    // ... and is revealed only into the mqtt.js options, as a hidden accessor.
+    const client = buildMqttClientOptions(resolved);
+    expect(client.password).toBe('s@cret');
+    expect(client).toMatchObject({ username: 'alice', port: 1884, manualConnect: true });
+    for (const text of [
+      JSON.stringify(resolved),
+      inspect(resolved, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      JSON.stringify(client),
+      inspect(client, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      JSON.stringify({ ...client }),
+    ]) {
+      expect(text).not.toContain('s@cret');
+      expect(text).not.toContain('s%40cret');
+    }
+  });
+
+  it('builds a fresh mqtt.js options object per call (mqtt.js writes into it)', () => {
+    const resolved = resolveSessionOptions({ url: 'mqtt://u:p@localhost' });
+    const first = buildMqttClientOptions(resolved);
+    const second = buildMqttClientOptions(resolved);
+    expect(first).not.toBe(second);
+    first.reconnectPeriod = 42;
+    expect(second.reconnectPeriod).toBe(1_000);
+    expect(resolved.mqttOptions.reconnectPeriod).toBe(1_000);
+    expect(Object.isFrozen(resolved.mqttOptions)).toBe(true);
   });
 
   it('lets explicit username/password (string or Secret) win over the URL', () => {
@@ -36,7 +68,11 @@ describe('resolveSessionOptions', () => {
       username: 'bob',
       password: new Secret('two'),
     });
-    expect(resolved.mqttOptions).toMatchObject({ username: 'bob', password: 'two', port: 1883 });
+    expect(resolved.mqttOptions).toMatchObject({ username: 'bob', port: 1883 });
+    expect(buildMqttClientOptions(resolved).password).toBe('two');
+    const plain = resolveSessionOptions({ url: 'mqtt://alice:one@localhost', password: 'three' });
+    expect(plain.password).toBeInstanceOf(Secret);
+    expect(buildMqttClientOptions(plain).password).toBe('three');
   });
 
   it('builds the endpoint from host/port/protocol, with IPv6 and default ports', () => {
@@ -67,10 +103,17 @@ describe('resolveSessionOptions', () => {
       protocol: 'mqtts',
       ca: 'CA-PEM',
       cert: 'CERT-PEM',
-      key: 'KEY-PEM',
       servername: 'broker.test',
       rejectUnauthorized: true,
     });
+    expect(resolved.tlsKey?.reveal()).toBe('KEY-PEM');
+    expect(inspect(resolved, { depth: Number.POSITIVE_INFINITY })).not.toContain('KEY-PEM');
+    expect(buildMqttClientOptions(resolved).key).toBe('KEY-PEM');
+    const fromBuffer = resolveSessionOptions({
+      url: 'mqtts://127.0.0.1:8883',
+      tls: { cert: 'CERT-PEM', key: Buffer.from('BUFFER-KEY-PEM') },
+    });
+    expect(buildMqttClientOptions(fromBuffer).key).toBe('BUFFER-KEY-PEM');
   });
 
   it('maps the will with its user properties, QoS, retain and content type', () => {

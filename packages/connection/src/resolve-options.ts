@@ -3,7 +3,7 @@
  * the caller's object. Pure (no I/O), unit-tested.
  */
 import { randomBytes } from 'node:crypto';
-import { A2AMqttError, type BrokerEndpoint, parseBrokerUrl, type Secret } from '@a2a-mqtt/protocol';
+import { A2AMqttError, type BrokerEndpoint, parseBrokerUrl, Secret } from '@a2a-mqtt/protocol';
 import type { IClientOptions } from 'mqtt';
 import { type Logger, mqttJsLogBridge, NOOP_LOGGER } from './logger.js';
 import {
@@ -26,15 +26,23 @@ export interface ResolvedReconnectPolicy {
   readonly factor: number;
 }
 
-/** Everything the session needs, resolved once. */
+/**
+ * Everything the session needs, resolved once. Secrets (the password, the TLS private key)
+ * stay {@link Secret}s here, so no string or `util.inspect` form of this object shows them;
+ * {@link buildMqttClientOptions} reveals them only into the object handed to mqtt.js.
+ */
 export interface ResolvedSessionOptions {
   readonly endpoint: BrokerEndpoint;
   readonly clientId: string;
   readonly persistent: boolean;
   readonly reconnect: ResolvedReconnectPolicy;
   readonly logger: Logger;
-  /** Options for the mqtt.js client (a fresh object: mqtt.js writes into it). */
-  readonly mqttOptions: IClientOptions;
+  /** mqtt.js options without `password` and `key` (see {@link buildMqttClientOptions}). */
+  readonly mqttOptions: Readonly<Omit<IClientOptions, 'password' | 'key'>>;
+  /** The CONNECT password (explicit option, else the URL's). */
+  readonly password: Secret | undefined;
+  /** The TLS client private key (mTLS). */
+  readonly tlsKey: Secret | undefined;
 }
 
 const MAX_UINT32 = 0xff_ff_ff_ff;
@@ -59,9 +67,47 @@ function checkQos(name: string, value: number): void {
   }
 }
 
-function reveal(value: string | Secret | undefined): string | undefined {
-  if (value === undefined || typeof value === 'string') return value;
-  return value.reveal();
+function toSecret(value: string | Buffer | Secret | undefined): Secret | undefined {
+  if (value === undefined || value instanceof Secret) return value;
+  if (typeof value === 'string') return new Secret(value);
+  if (Buffer.isBuffer(value)) return new Secret(value.toString('utf8')); // PEM text
+  // A Secret from another copy of @a2a-mqtt/protocol.
+  const revealable = value as { reveal?: () => unknown };
+  if (typeof revealable.reveal === 'function') return new Secret(String(revealable.reveal()));
+  return new Secret(String(value));
+}
+
+/**
+ * Defines `key` on `target` as a non-enumerable accessor that reveals `secret`: mqtt.js reads
+ * it as a plain string when it writes CONNECT (and the TLS socket when it connects), while
+ * `JSON.stringify`, `util.inspect` and object spreads of `target` leave it out. Assigning a
+ * new value keeps it hidden.
+ */
+function defineHiddenSecret(target: object, key: 'password' | 'key', secret: Secret): void {
+  let current: Secret | undefined = secret;
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable: false,
+    get: () => current?.reveal(),
+    set: (value: unknown) => {
+      current =
+        value === undefined || value === null
+          ? undefined
+          : toSecret(value as string | Buffer | Secret);
+    },
+  });
+}
+
+/**
+ * The options object for one mqtt.js client: a fresh copy of `resolved.mqttOptions` (mqtt.js
+ * writes into it) with the password and the TLS key as hidden accessors (see
+ * `defineHiddenSecret`), so neither `client.options` nor anything that prints it shows them.
+ */
+export function buildMqttClientOptions(resolved: ResolvedSessionOptions): IClientOptions {
+  const options: IClientOptions = { ...resolved.mqttOptions };
+  if (resolved.password !== undefined) defineHiddenSecret(options, 'password', resolved.password);
+  if (resolved.tlsKey !== undefined) defineHiddenSecret(options, 'key', resolved.tlsKey);
+  return options;
 }
 
 const DEFAULT_PORTS = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 } as const;
@@ -137,7 +183,7 @@ export function resolveSessionOptions(options: MqttSessionOptions): ResolvedSess
   const clientId = options.clientId ?? randomClientId();
   if (clientId.length > 65_535) throw invalid('clientId is too long');
 
-  const mqttOptions: IClientOptions = {
+  const mqttOptions: Omit<IClientOptions, 'password' | 'key'> = {
     protocol: endpoint.protocol,
     host: endpoint.host,
     hostname: endpoint.host,
@@ -170,9 +216,9 @@ export function resolveSessionOptions(options: MqttSessionOptions): ResolvedSess
   }
 
   const username = options.username ?? endpoint.username;
-  const password = reveal(options.password) ?? reveal(endpoint.password);
+  const password = toSecret(options.password) ?? endpoint.password;
   if (username !== undefined) mqttOptions.username = username;
-  if (password !== undefined) mqttOptions.password = password;
+  let tlsKey: Secret | undefined;
 
   if (options.tls !== undefined) {
     const { ca, cert, key, servername, rejectUnauthorized } = options.tls;
@@ -181,9 +227,7 @@ export function resolveSessionOptions(options: MqttSessionOptions): ResolvedSess
     }
     if (ca !== undefined) mqttOptions.ca = ca as IClientOptions['ca'];
     if (cert !== undefined) mqttOptions.cert = cert;
-    if (key !== undefined) {
-      mqttOptions.key = typeof key === 'string' || Buffer.isBuffer(key) ? key : key.reveal();
-    }
+    tlsKey = toSecret(key);
     if (servername !== undefined) mqttOptions.servername = servername;
     mqttOptions.rejectUnauthorized = rejectUnauthorized ?? true;
   }
@@ -213,7 +257,16 @@ export function resolveSessionOptions(options: MqttSessionOptions): ResolvedSess
   // mqtt.js defaults to the `debug` package; silence it unless our logger takes trace lines.
   mqttOptions.log = log ?? (() => {});
 
-  return { endpoint, clientId, persistent, reconnect, logger, mqttOptions };
+  return {
+    endpoint,
+    clientId,
+    persistent,
+    reconnect,
+    logger,
+    mqttOptions: Object.freeze(mqttOptions),
+    password,
+    tlsKey,
+  };
 }
 
 /**

@@ -65,13 +65,27 @@ describe('buildMqttInterface', () => {
   });
 
   it('defaults to the $a2a/v1 topics and encodes ws brokers with a topic query', () => {
-    const iface = buildMqttInterface({ broker: 'wss://h/ws', agent });
+    const iface = buildMqttInterface({ broker: 'wss://h/acme/support?path=/ws', agent });
     expect(iface.url).toBe('wss://h:443/ws?topic=%24a2a%2Fv1%2Frequest%2Facme%2Fsupport%2Ftriage');
-    expect(parseMqttInterfaceUrl(iface.url)).toMatchObject({
+    const target = parseMqttInterfaceUrl(iface.url);
+    expect(target).toMatchObject({
       requestTopic: '$a2a/v1/request/acme/support/triage',
       prefix: '$a2a/v1',
       agent,
     });
+    // The interface URL's path is the WebSocket path, not a broker namespace.
+    expect(target?.broker).toMatchObject({ protocol: 'wss', host: 'h', port: 443, path: '/ws' });
+    expect(target?.broker.org).toBeUndefined();
+  });
+
+  it('uses the default WebSocket path /mqtt for a ws broker URL without ?path=', () => {
+    const iface = buildMqttInterface({ broker: 'ws://h:8083/acme', agent });
+    expect(iface.url).toBe(
+      'ws://h:8083/mqtt?topic=%24a2a%2Fv1%2Frequest%2Facme%2Fsupport%2Ftriage',
+    );
+    expect(
+      parseMqttInterfaceUrl('ws://h:8083?topic=a2a%2Fv1%2Frequest%2Fo%2Fu%2Fa')?.broker.path,
+    ).toBe('/mqtt');
   });
 
   it('rejects invalid agents', () => {

@@ -208,7 +208,12 @@ export function parseMqttInterfaceUrl(url: string): MqttInterfaceTarget | undefi
   let requestTopic: string | undefined;
   try {
     if (scheme === 'ws' || scheme === 'wss') {
-      broker = parseBrokerUrl(`${scheme}://${authority}${path}`);
+      // The interface URL's path is the WebSocket path (a broker URL's path is a namespace).
+      broker = parseBrokerUrl(
+        path === ''
+          ? `${scheme}://${authority}`
+          : `${scheme}://${authority}?path=${encodeURIComponent(path)}`,
+      );
       requestTopic = new URLSearchParams(query).get('topic') ?? undefined;
     } else {
       broker = parseBrokerUrl(`${scheme}://${authority}`);

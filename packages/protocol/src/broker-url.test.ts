@@ -102,15 +102,50 @@ describe('parseBrokerUrl', () => {
     expect(String(parseBrokerUrl('mqtt://[::1]:1885'))).toBe('mqtt://[::1]:1885');
   });
 
-  it('treats the ws/wss path as the WebSocket path and reads the namespace from the query', () => {
+  it('reads the ws/wss namespace from the path, like mqtt, with the WebSocket path /mqtt by default', () => {
     expect(parseBrokerUrl('ws://h:8083')).toMatchObject({ path: '/mqtt', port: 8083 });
-    expect(parseBrokerUrl('wss://h/custom/ws?org=acme&unit=support')).toMatchObject({
+    expect(parseBrokerUrl('ws://h:8083').org).toBeUndefined();
+    expect(parseBrokerUrl('ws://h/')).toMatchObject({ path: '/mqtt' });
+    expect(parseBrokerUrl('ws://h/').org).toBeUndefined();
+    const endpoint = parseBrokerUrl(`wss://alice:${PASSWORD}@[::1]:8084/acme/support/`);
+    expect(endpoint).toMatchObject({
       protocol: 'wss',
-      port: 443,
+      host: '::1',
+      port: 8084,
+      path: '/mqtt',
+      username: 'alice',
+      org: 'acme',
+      unit: 'support',
+    });
+    expect(endpoint.password?.reveal()).toBe(PASSWORD);
+    const orgOnly = parseBrokerUrl('ws://h/acme');
+    expect(orgOnly).toMatchObject({ org: 'acme', path: '/mqtt' });
+    expect(orgOnly.unit).toBeUndefined();
+  });
+
+  it('takes the ws/wss WebSocket path from ?path= (percent-decoded)', () => {
+    expect(parseBrokerUrl('wss://h/acme/support?path=/custom/ws')).toMatchObject({
       path: '/custom/ws',
       org: 'acme',
       unit: 'support',
     });
+    expect(parseBrokerUrl('ws://h?path=%2Fmy%2Bws%2520')).toMatchObject({ path: '/my+ws%20' });
+    expect(parseBrokerUrl('ws://h?path=/')).toMatchObject({ path: '/' });
+    expect(parseBrokerUrl('ws://h/acme?path=/mqtt&other=1')).toMatchObject({
+      path: '/mqtt',
+      org: 'acme',
+    });
+  });
+
+  it('still accepts the namespace as ?org=&unit= (compatibility), for every scheme', () => {
+    expect(parseBrokerUrl('wss://h?org=acme&unit=support&path=/ws')).toMatchObject({
+      protocol: 'wss',
+      port: 443,
+      path: '/ws',
+      org: 'acme',
+      unit: 'support',
+    });
+    expect(parseBrokerUrl('ws://h/?org=acme')).toMatchObject({ org: 'acme', path: '/mqtt' });
     expect(parseBrokerUrl('mqtt://h?org=acme')).toMatchObject({ org: 'acme' });
   });
 
@@ -135,7 +170,18 @@ describe('parseBrokerUrl', () => {
     ['mqtt://ho st', 'invalid host'],
     ['mqtt://h/a/b/c', '/{org}/{unit}'],
     ['mqtt://h/a?org=b', 'either in the path or in the query'],
-    ['ws://h/mqtt?unit=u', 'a unit needs an org'],
+    ['ws://h/a?org=b', 'either in the path or in the query'],
+    ['ws://h/a?unit=u', 'either in the path or in the query'],
+    ['ws://h?unit=u', 'a unit needs an org'],
+    ['ws://h/custom/ws/path', 'give a WebSocket path as ?path=/...'],
+    ['wss://h/acme/support/extra', '/{org}/{unit}'],
+    ['ws://h?path=custom', 'invalid WebSocket path'],
+    ['ws://h?path=', 'invalid WebSocket path'],
+    ['ws://h?path=/a%20b%0A', 'invalid WebSocket path'],
+    ['ws://h?path=/a%3Fb', 'invalid WebSocket path'],
+    ['ws://h?path=/a+b', 'invalid WebSocket path'],
+    ['mqtt://h/acme?path=/mqtt', 'only for ws:// and wss://'],
+    ['mqtts://h?path=/x', 'only for ws:// and wss://'],
   ])('rejects %j (%s)', (url, reason) => {
     const error = thrown(() => parseBrokerUrl(url));
     expect(error.code).toBe('INVALID_BROKER_URL');
@@ -146,8 +192,10 @@ describe('parseBrokerUrl', () => {
     ['org', 'mqtt://h/ac%20me'],
     ['org', 'mqtt://h/a+b'],
     ['unit', 'mqtt://h/acme/sup$port'],
-    ['org', 'ws://h/mqtt?org=a/b'],
-    ['unit', 'wss://h/mqtt?org=acme&unit='],
+    ['org', 'ws://h?org=a/b'],
+    ['unit', 'wss://h?org=acme&unit='],
+    ['org', 'ws://h/ac%20me'],
+    ['unit', 'wss://h/acme/sup$port?path=/ws'],
   ])('rejects a bad %s identifier in the namespace of %j, naming it', (kind, url) => {
     const error = thrown(() => parseBrokerUrl(url));
     expect(error.code).toBe('INVALID_BROKER_URL');
@@ -169,6 +217,8 @@ describe('parseBrokerUrl', () => {
       `mqtt://user:${PASSWORD}/x@h`,
       `mqtt://user:${encodeURIComponent(PASSWORD)}%ZZ@h`,
       `user:${PASSWORD}@h:1883`,
+      `ws://user:${PASSWORD}@h/a/b/c`,
+      `wss://user:${PASSWORD}@h/acme?path=nope`,
     ];
     for (const url of cases) {
       const error = thrown(() => parseBrokerUrl(url));
@@ -225,11 +275,42 @@ describe('formatBrokerUrl', () => {
     expect(again.password?.reveal()).toBe('p@ss/1');
   });
 
-  it('formats ws endpoints with path and namespace query, and IPv6 hosts in brackets', () => {
-    expect(formatBrokerUrl(parseBrokerUrl('wss://[::1]/ws?org=acme&unit=support'))).toBe(
-      'wss://[::1]:443/ws?org=acme&unit=support',
+  it('formats ws endpoints with the namespace as the path and a non-default WebSocket path as ?path=', () => {
+    expect(formatBrokerUrl(parseBrokerUrl('wss://[::1]/acme/support?path=/ws'))).toBe(
+      'wss://[::1]:443/acme/support?path=/ws',
     );
-    expect(formatBrokerUrl(parseBrokerUrl('ws://h'))).toBe('ws://h:80/mqtt');
+    expect(formatBrokerUrl(parseBrokerUrl('wss://h?org=acme&unit=support'))).toBe(
+      'wss://h:443/acme/support',
+    );
+    expect(formatBrokerUrl(parseBrokerUrl('ws://h'))).toBe('ws://h:80');
+    expect(formatBrokerUrl(parseBrokerUrl('ws://h/acme?path=/mqtt'))).toBe('ws://h:80/acme');
+    expect(
+      formatBrokerUrl(parseBrokerUrl('ws://h/acme?path=/a:b%2Bc%26d~'), {
+        includeNamespace: false,
+      }),
+    ).toBe('ws://h:80?path=/a%3Ab%2Bc%26d~');
+    expect(String(parseBrokerUrl(`ws://u:${PASSWORD}@h:9001/acme?path=/ws`))).toBe(
+      'ws://h:9001/acme?path=/ws',
+    );
+  });
+
+  it.each([
+    'mqtt://h:1883',
+    'mqtts://b%40b:p%40ss@h:8883/acme/support',
+    'ws://h:80',
+    'ws://u:p@h:80/acme',
+    'wss://[::1]:443/acme/support?path=/custom/ws',
+    'wss://h:443?path=/a%2Bc%26d%2520e',
+    'ws://h:8083/acme/support?path=/',
+  ])('round-trips %s through parse and format', (url) => {
+    const endpoint = parseBrokerUrl(url);
+    const formatted = formatBrokerUrl(endpoint, { includeCredentials: true });
+    expect(formatted).toBe(url);
+    const again = parseBrokerUrl(formatted);
+    expect({ ...again, password: again.password?.reveal() }).toEqual({
+      ...endpoint,
+      password: endpoint.password?.reveal(),
+    });
   });
 
   it('accepts plain endpoint objects', () => {

@@ -1,5 +1,7 @@
 /**
- * Broker URLs: `mqtt|mqtts|ws|wss://[user[:password]@]host[:port][/org[/unit]]`.
+ * Broker URLs: `mqtt|mqtts|ws|wss://[user[:password]@]host[:port][/org[/unit]]`, the same
+ * grammar for the four schemes. A `ws`/`wss` URL names its WebSocket path (default `/mqtt`) in a
+ * `?path=` query, because the URL path is the namespace.
  *
  * A password is held in a {@link Secret} and never appears in any string form of an endpoint
  * or in an error message.
@@ -24,6 +26,11 @@ const REDACTED = '[REDACTED]';
 export class Secret {
   readonly #value: string;
 
+  /**
+   * Wraps `value` (converted with `String()`); only {@link Secret.reveal} returns it.
+   *
+   * @param value - The secret text, e.g. a password or a bearer token.
+   */
   constructor(value: string) {
     this.#value = String(value);
   }
@@ -60,7 +67,10 @@ export const DEFAULT_BROKER_PORT: Readonly<Record<BrokerProtocol, number>> = Obj
   wss: 443,
 });
 
-/** Default WebSocket path of `ws`/`wss` endpoints. */
+/**
+ * Default WebSocket path of `ws`/`wss` endpoints; a broker URL overrides it with `?path=`
+ * (e.g. `ws://broker:8083/acme?path=/custom`).
+ */
 export const DEFAULT_WEBSOCKET_PATH = '/mqtt';
 
 /** A parsed broker URL: connection fields plus an optional `{org}/{unit}` namespace. */
@@ -71,7 +81,10 @@ export interface BrokerEndpoint {
   host: string;
   /** TCP port; the scheme's default port when the URL has none. */
   port: number;
-  /** WebSocket path for `ws`/`wss` (default `/mqtt`); absent for `mqtt`/`mqtts`. */
+  /**
+   * WebSocket path for `ws`/`wss`: the URL's `?path=` query, default `/mqtt`
+   * ({@link DEFAULT_WEBSOCKET_PATH}); absent for `mqtt`/`mqtts`.
+   */
   path?: string;
   /** Percent-decoded user name. */
   username?: string;
@@ -94,7 +107,7 @@ export interface FormatBrokerUrlOptions {
    */
   includeCredentials?: boolean;
   /**
-   * Include the `org`/`unit` namespace (path for mqtt/mqtts, query for ws/wss).
+   * Include the `org`/`unit` namespace (the URL path, for every scheme).
    * @default true
    */
   includeNamespace?: boolean;
@@ -106,12 +119,15 @@ export function formatUrlHost(host: string): string {
 }
 
 /**
- * Formats an endpoint as a URL with an explicit port. Credentials are left out unless
- * `includeCredentials` is set.
+ * Formats an endpoint as a URL with an explicit port: `scheme://host:port[/org[/unit]]`, plus
+ * `?path=` for a `ws`/`wss` WebSocket path other than `/mqtt`. Credentials are left out unless
+ * `includeCredentials` is set. `parseBrokerUrl(formatBrokerUrl(endpoint))` gives the endpoint
+ * back (its user name and password too with `includeCredentials`).
  *
  * @example
  * ```ts
  * formatBrokerUrl(parseBrokerUrl('mqtt://bob:pw@[::1]/acme')); // 'mqtt://[::1]:1883/acme'
+ * formatBrokerUrl(parseBrokerUrl('wss://h/acme/support?path=/ws')); // 'wss://h:443/acme/support?path=/ws'
  * ```
  */
 export function formatBrokerUrl(
@@ -126,19 +142,20 @@ export function formatBrokerUrl(
     }
     credentials += '@';
   }
-  const authority = `${endpoint.protocol}://${credentials}${formatUrlHost(endpoint.host)}:${endpoint.port}`;
+  let url = `${endpoint.protocol}://${credentials}${formatUrlHost(endpoint.host)}:${endpoint.port}`;
   const includeNamespace = options.includeNamespace ?? true;
   const org = includeNamespace ? endpoint.org : undefined;
-  const unit = org === undefined ? undefined : endpoint.unit;
-  if (endpoint.protocol === 'ws' || endpoint.protocol === 'wss') {
-    const query: string[] = [];
-    if (org !== undefined) query.push(`org=${encodeURIComponent(org)}`);
-    if (unit !== undefined) query.push(`unit=${encodeURIComponent(unit)}`);
-    const path = endpoint.path ?? DEFAULT_WEBSOCKET_PATH;
-    return `${authority}${path}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+  if (org !== undefined) {
+    url += `/${org}`;
+    if (endpoint.unit !== undefined) url += `/${endpoint.unit}`;
   }
-  if (org === undefined) return authority;
-  return unit === undefined ? `${authority}/${org}` : `${authority}/${org}/${unit}`;
+  const webSocket = endpoint.protocol === 'ws' || endpoint.protocol === 'wss';
+  const path = endpoint.path;
+  if (webSocket && path !== undefined && path !== DEFAULT_WEBSOCKET_PATH) {
+    // `/` stays readable; everything else URLSearchParams would decode differently is encoded.
+    url += `?path=${encodeURIComponent(path).replace(/%2F/gi, '/')}`;
+  }
+  return url;
 }
 
 /** The endpoint objects {@link parseBrokerUrl} returns: all string forms hide the password. */
@@ -212,6 +229,17 @@ function decodeCredential(input: string, value: string, what: string): string {
 
 const HOST_NAME_PATTERN = /^[A-Za-z0-9._~-]+$/;
 const IPV6_PATTERN = /^[0-9A-Fa-f:.]+$/;
+/** A WebSocket path: starts with `/`; no whitespace, control characters, `?` or `#`. */
+function isWebSocketPath(path: string): boolean {
+  if (!path.startsWith('/')) return false;
+  for (let index = 0; index < path.length; index += 1) {
+    const code = path.charCodeAt(index);
+    if (code <= 0x20 || code === 0x7f || code === 0x3f /* ? */ || code === 0x23 /* # */) {
+      return false;
+    }
+  }
+  return !/\s/.test(path);
+}
 
 /**
  * Parses a broker URL: `mqtt|mqtts|ws|wss://[user[:password]@]host[:port][/org[/unit]]`.
@@ -219,9 +247,11 @@ const IPV6_PATTERN = /^[0-9A-Fa-f:.]+$/;
  * - Default ports: mqtt 1883, mqtts 8883, ws 80, wss 443. IPv6 hosts in brackets (`[::1]`).
  * - User and password are percent-decoded; everything before the last `@` is the user info
  *   (`/`, `?` and `#` in it must be percent-encoded).
- * - For `mqtt`/`mqtts` the path is the namespace `/{org}[/{unit}]`. For `ws`/`wss` the path is
- *   the WebSocket path (default `/mqtt`) and the namespace comes from `?org=&unit=`, which
- *   `mqtt`/`mqtts` also accept. Other query parameters are ignored.
+ * - For every scheme the path is the namespace `/{org}[/{unit}]`. The namespace may instead be
+ *   given as `?org=&unit=` (accepted for compatibility), never both.
+ * - `ws`/`wss` take their WebSocket path from `?path=` (it must start with `/`; default `/mqtt`,
+ *   {@link DEFAULT_WEBSOCKET_PATH}); `mqtt`/`mqtts` refuse `?path=`. Other query parameters are
+ *   ignored.
  * - Errors are `INVALID_BROKER_URL` {@link A2AMqttError}s that never contain the password.
  *
  * @example
@@ -231,6 +261,10 @@ const IPV6_PATTERN = /^[0-9A-Fa-f:.]+$/;
  * endpoint.password?.reveal(); // 'p@ss'
  * endpoint.org;               // 'acme'
  * String(endpoint);           // 'mqtts://broker.example.com:8883/acme/support'
+ *
+ * const ws = parseBrokerUrl('wss://broker.example.com/acme/support?path=/custom');
+ * ws.path;                    // '/custom' (the WebSocket path; '/mqtt' without ?path=)
+ * ws.unit;                    // 'support'
  * ```
  */
 export function parseBrokerUrl(url: string): BrokerEndpoint {
@@ -322,23 +356,39 @@ export function parseBrokerUrl(url: string): BrokerEndpoint {
     port = parsed;
   }
 
-  // Namespace and WebSocket path.
+  // Namespace (the path, or the ?org=&unit= query) and WebSocket path (the ?path= query).
+  const webSocket = protocol === 'ws' || protocol === 'wss';
   const query = new URLSearchParams(queryPart);
   let org = query.get('org') ?? undefined;
   let unit = query.get('unit') ?? undefined;
-  let path: string | undefined;
-  if (protocol === 'ws' || protocol === 'wss') {
-    path = pathPart === '' ? DEFAULT_WEBSOCKET_PATH : pathPart;
-  } else if (pathPart !== '' && pathPart !== '/') {
+  if (pathPart !== '' && pathPart !== '/') {
     const segments = pathPart.slice(1).replace(/\/$/, '').split('/');
     if (segments.length > 2) {
-      throw brokerUrlError(input, 'the path must be /{org} or /{org}/{unit}');
+      throw brokerUrlError(
+        input,
+        webSocket
+          ? 'the path must be /{org} or /{org}/{unit} (give a WebSocket path as ?path=/...)'
+          : 'the path must be /{org} or /{org}/{unit}',
+      );
     }
     if (org !== undefined || unit !== undefined) {
       throw brokerUrlError(input, 'give the namespace either in the path or in the query');
     }
     org = segments[0];
     unit = segments[1];
+  }
+  let path: string | undefined;
+  const pathQuery = query.get('path');
+  if (webSocket) {
+    path = pathQuery ?? DEFAULT_WEBSOCKET_PATH;
+    if (!isWebSocketPath(path)) {
+      throw brokerUrlError(
+        input,
+        `invalid WebSocket path ${JSON.stringify(path.slice(0, 100))} (must start with / and contain no spaces, ? or #)`,
+      );
+    }
+  } else if (pathQuery !== null) {
+    throw brokerUrlError(input, `?path= (a WebSocket path) is only for ws:// and wss://`);
   }
   const checkNamespace = (value: string | undefined, kind: IdentifierKind): void => {
     if (value !== undefined && !isValidIdentifier(value)) {

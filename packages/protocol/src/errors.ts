@@ -133,6 +133,13 @@ export class A2AMqttError extends Error {
   /** Structured context; never contains secrets. */
   readonly details?: Record<string, unknown>;
 
+  /**
+   * Creates the error. `retryable` defaults from `code` (see
+   * {@link A2AMqttErrorOptions.retryable}); `cause` becomes the standard `Error.cause`.
+   *
+   * @param options - The code, message and optional cause, retryable flag, MQTT reason code
+   *   and details. Never put secrets or payload bodies in `message` or `details`.
+   */
   constructor(options: A2AMqttErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'A2AMqttError';

@@ -170,6 +170,13 @@ function requireObject(value: unknown, what: string): void {
 export class TopicScheme {
   readonly #prefix: string;
 
+  /**
+   * Creates a topic scheme under `options.prefix` (`createTopics(options)` does the same).
+   *
+   * @param options - The topic prefix; defaults to {@link DEFAULT_TOPIC_PREFIX} (`$a2a/v1`).
+   * @throws {A2AMqttError} `INVALID_TOPIC` when the prefix is empty, has a wildcard, an empty
+   *   level or a leading/trailing `/`, or is a `$share`/`$queue` topic.
+   */
   constructor(options: TopicSchemeOptions = {}) {
     this.#prefix = validateTopicPrefix(options.prefix ?? DEFAULT_TOPIC_PREFIX);
   }

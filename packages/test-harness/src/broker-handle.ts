@@ -31,11 +31,15 @@ export interface RestartOptions {
 
 /** A running broker target (mosquitto process, EMQX container or external broker). */
 export interface BrokerHandle {
-  /** Broker URL without credentials, e.g. `mqtt://127.0.0.1:41234` or `mqtts://127.0.0.1:41234`. */
+  /**
+   * Broker URL without credentials, e.g. `mqtt://127.0.0.1:41234` or `mqtts://127.0.0.1:41234`.
+   * The same across `restart()`, except for EMQX started with `hostPort: 'random'`, where
+   * Docker may publish another port: read it again after a restart.
+   */
   readonly url: string;
   /** Host the broker listens on (`127.0.0.1` for mosquitto). */
   readonly host: string;
-  /** TCP port the broker listens on (a free port picked at start). */
+  /** TCP port the broker listens on (a free port picked at start; see `url` about restarts). */
   readonly port: number;
   /** PID of the broker process (mosquitto), `undefined` for containers and external brokers. */
   readonly pid: number | undefined;
@@ -58,11 +62,22 @@ export interface BrokerHandle {
    * default client certificate; `reconnectPeriod: 0`), merged with `overrides`.
    */
   clientOptions(overrides?: IClientOptions): IClientOptions;
-  /** Graceful stop (SIGTERM), resolves once the process exited. Files are kept: `restart()` works. */
+  /**
+   * Graceful stop (SIGTERM; mosquitto is SIGKILLed after 5 s, an EMQX container by Docker after
+   * 10 s), resolves once the process exited. Files (the container) are kept: `restart()` works.
+   */
   stop(): Promise<void>;
-  /** Crash (SIGKILL), resolves once the process exited. */
+  /**
+   * Crash (SIGKILL of the mosquitto process, `docker kill` of the EMQX container), resolves once
+   * it stopped. No clean shutdown: persistent state is what the broker had saved. An external
+   * broker rejects with `INVALID_OPTIONS`.
+   */
   kill(): Promise<void>;
-  /** Stops (SIGTERM by default) and starts again on the same port with the same files. */
+  /**
+   * Stops (SIGTERM by default, SIGKILL with `signal: 'SIGKILL'`) and starts again with the same
+   * files, on the same port (see `url` for the one exception). An external broker rejects with
+   * `INVALID_OPTIONS`.
+   */
   restart(options?: RestartOptions): Promise<void>;
   /** The broker log so far (log file and stderr). */
   logs(): string;

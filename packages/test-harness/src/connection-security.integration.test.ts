@@ -8,6 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
+import { inspect } from 'node:util';
 import { connectMqttSession, type MqttSession } from '@a2a-mqtt/connection';
 import { type AgentAddress, isA2AMqttError } from '@a2a-mqtt/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -57,6 +58,38 @@ describe('acl profile', () => {
       }),
     );
     expect(session.connected).toBe(true);
+  });
+
+  it('authenticates with the credentials of the URL, also on reconnect, and never shows the password', async () => {
+    const { username, password } = credentials(alpha);
+    // The grammar's user info: `/` in the username (`acme/ops/alpha`) is percent-encoded.
+    const url = `mqtt://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${broker.host}:${broker.port}`;
+    const session = await track(
+      connectMqttSession({ url, clientId: username, reconnect: { initialDelayMs: 50 } }),
+    );
+    expect(session.connected).toBe(true);
+    const own = `${PREFIX}/discovery/${alpha.org}/${alpha.unit}/${alpha.agent}`;
+    // Authorized (a refusal would reject NOT_AUTHORIZED); nobody subscribes, so PUBACK 0x10.
+    await expect(session.publish(own, '{}', { qos: 1 })).resolves.toBeDefined();
+    // mqtt.js re-sends CONNECT with the (hidden) password on every reconnect.
+    const reconnected = waitForEvent<[{ sessionPresent: boolean }]>(
+      session as unknown as EventSource,
+      'connect',
+      { timeoutMs: 10_000 },
+    );
+    session.destroySocket();
+    await reconnected;
+    await expect(session.publish(own, '', { qos: 1, retain: true })).resolves.toBeDefined();
+    for (const text of [
+      inspect(session, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      JSON.stringify(session),
+      String(session),
+      inspect(session.client.options, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      JSON.stringify(session.client.options),
+    ]) {
+      expect(text).not.toContain(password);
+    }
+    expect(session.toJSON()).toMatchObject({ username, connected: true });
   });
 
   it('refuses a bad password with NOT_AUTHORIZED and the CONNACK reason code', async () => {

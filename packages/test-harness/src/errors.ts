@@ -32,6 +32,12 @@ export class TestHarnessError extends Error {
   /** Marker read by {@link TestHarnessError.isInstance} (works across copies of the package). */
   readonly [MARKER] = true;
 
+  /**
+   * Creates a harness error.
+   *
+   * @param options - `code` (from {@link TEST_HARNESS_ERROR_CODE}), `message`, and optionally the
+   *   underlying `cause` (becomes `Error.cause`) and structured `details` (never secrets).
+   */
   constructor(options: {
     code: TestHarnessErrorCode;
     message: string;
@@ -61,6 +67,13 @@ export class BrokerUnavailableError extends TestHarnessError {
   /** Why, in one sentence (printed by suites that skip the target). */
   readonly reason: string;
 
+  /**
+   * Creates the error with code `BROKER_UNAVAILABLE` and the message
+   * `<target> broker unavailable: <reason>`.
+   *
+   * @param options - The unavailable `target` (e.g. `'emqx'`), the one-sentence `reason`
+   *   suites print when they skip it, and optionally the underlying `cause`.
+   */
   constructor(options: { target: string; reason: string; cause?: unknown }) {
     super({
       code: TEST_HARNESS_ERROR_CODE.BROKER_UNAVAILABLE,
@@ -87,6 +100,12 @@ export class BrokerStartError extends TestHarnessError {
   /** The last lines of the broker log and stderr. */
   readonly logTail: string;
 
+  /**
+   * Creates the error with code `BROKER_START_FAILED`; the message ends with the log tail.
+   *
+   * @param options - What failed (`message`), the last lines of the broker log and stderr
+   *   (`logTail`), and optionally the underlying `cause` (e.g. a spawn error).
+   */
   constructor(options: { message: string; logTail: string; cause?: unknown }) {
     super({
       code: TEST_HARNESS_ERROR_CODE.BROKER_START_FAILED,

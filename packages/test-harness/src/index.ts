@@ -28,6 +28,7 @@ export {
 export {
   DEFAULT_EMQX_IMAGE,
   DEFAULT_EMQX_START_TIMEOUT_MS,
+  DEFAULT_EMQX_STOP_TIMEOUT_MS,
   type StartEmqxOptions,
   startEmqx,
 } from './emqx.js';

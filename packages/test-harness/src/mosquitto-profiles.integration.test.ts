@@ -18,12 +18,16 @@ describe('acl profile', () => {
   const prefix = '$a2a/v1';
   const alice = { org: 'acme', unit: 'sales', agent: 'alice' };
   const bob = { org: 'acme', unit: 'sales', agent: 'bob' };
+  const carol = { org: 'acme', unit: 'support', agent: 'carol' };
   const dave = { org: 'globex', unit: 'sales', agent: 'dave' };
   let broker: MosquittoBrokerHandle;
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
-    broker = await startBroker({ profile: 'acl', acl: { prefix, agents: [alice, bob, dave] } });
+    broker = await startBroker({
+      profile: 'acl',
+      acl: { prefix, agents: [alice, bob, carol, dave] },
+    });
   });
   afterAll(async () => {
     await Promise.allSettled(clients.map((client) => client.endAsync()));
@@ -88,6 +92,29 @@ describe('acl profile', () => {
       TIMEOUT,
     );
     expect(seenByDave).not.toContain(`${prefix}/discovery/acme/sales/alice`);
+  });
+
+  it('isolates units: carol (acme/support) never receives acme/sales cards, retained or live', async () => {
+    const aliceClient = await connectAgent(alice);
+    const carolClient = await connectAgent(carol);
+    const aliceCard = `${prefix}/discovery/acme/sales/alice`;
+    const carolCard = `${prefix}/discovery/acme/support/carol`;
+    // A retained sales card before carol subscribes ...
+    await aliceClient.publishAsync(aliceCard, 'retained sales card', { qos: 1, retain: true });
+    const seenByCarol: string[] = [];
+    carolClient.on('message', (topic, payload) => seenByCarol.push(`${topic} ${payload}`));
+    // ... an org-wide filter (acl_file grants the SUBSCRIBE and checks read rights per message) ...
+    await carolClient.subscribeAsync(`${prefix}/discovery/acme/+/+`, { qos: 1 });
+    // ... a live sales card after it, then carol's own card as a fence: mosquitto handles the
+    // publishes in this order and delivers over one connection in order, so once carol has her
+    // own card, a sales card she were allowed to read would already be in `seenByCarol`.
+    await aliceClient.publishAsync(aliceCard, 'live sales card', { qos: 1 });
+    await carolClient.publishAsync(carolCard, 'support card', { qos: 1 });
+    await waitFor(() => seenByCarol.includes(`${carolCard} support card`), {
+      ...TIMEOUT,
+      description: "carol's own card (the fence)",
+    });
+    expect(seenByCarol).toEqual([`${carolCard} support card`]);
   });
 
   it("forces the username as client id: bob claiming alice's client id does not take her connection over", async () => {

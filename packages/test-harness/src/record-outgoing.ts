@@ -14,7 +14,12 @@ import {
 
 /** The part of an mqtt.js `MqttClient` that {@link recordOutgoing} uses. */
 export interface PacketSendSource {
+  /**
+   * Adds a listener for the packets the client writes (mqtt.js emits `packetsend` with each
+   * packet, PUBLISH included, as it goes to the socket).
+   */
   on(event: 'packetsend', fn: (packet: never) => void): unknown;
+  /** Removes a listener added with {@link PacketSendSource.on} (used by `stop()`). */
   removeListener(event: 'packetsend', fn: (packet: never) => void): unknown;
 }
 

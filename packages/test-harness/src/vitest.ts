@@ -2,6 +2,9 @@
  * Public API of `@a2a-mqtt/test-harness/vitest`: vitest fixtures around the harness (brokers per
  * file, one describe block per broker target, per-test wire checks, the conformance suite). Any
  * new export added here becomes public API. Use named exports, not wildcards.
+ *
+ * Importing this entry from a test file also registers a file-level `afterAll` that disposes
+ * whatever the harness started in the file and is still running (see {@link useHarnessCleanup}).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { BrokerHandle } from './broker-handle.js';
@@ -116,15 +119,44 @@ export function useWireSniffer(
 }
 
 /**
- * Registers an `afterAll` that disposes everything the harness started in this file (brokers,
- * sniffers, containers) and kills leftover child processes. `useBroker` already cleans up its
- * own broker; use this in files that call `startBroker` directly.
+ * Registers an `afterAll` in the current `describe` block (or file) that disposes everything the
+ * harness started so far in this process (brokers, sniffers, containers) and SIGKILLs leftover
+ * child processes.
+ *
+ * Every test file that imports `@a2a-mqtt/test-harness/vitest` already gets one such hook at file
+ * level, registered on import, so a broker that a failing test never closed is stopped when its
+ * file ends (and, in any case, SIGKILLed with its directory removed when the worker process exits,
+ * is interrupted or terminated). Call this to clean up earlier, at the end of a `describe` block,
+ * or in every file when test files share one module instance (vitest `isolate: false`, where the
+ * automatic hook is registered only in the first file that imports the entry).
+ *
+ * @example
+ * ```ts
+ * describe('brokers started by hand', () => {
+ *   useHarnessCleanup();
+ *   it('starts one', async () => {
+ *     const broker = await startBroker();
+ *     // no close(): the hook stops it after this block
+ *   });
+ * });
+ * ```
  */
 export function useHarnessCleanup(): void {
   afterAll(async () => {
     await cleanupAll();
   });
 }
+
+/** The automatic file-level cleanup of this entry (see {@link useHarnessCleanup}). */
+function registerFileCleanup(): void {
+  try {
+    useHarnessCleanup();
+  } catch {
+    // Imported outside a vitest test file (no suite to attach to): process hooks still apply.
+  }
+}
+
+registerFileCleanup();
 
 /** Options of {@link describeBrokers}. */
 export interface DescribeBrokersOptions {

@@ -16,6 +16,7 @@ export const DEFAULT_WIRE_CHECK_TIMEOUT_MS = 5_000;
 
 /** A violation a test provokes on purpose. */
 export interface ExpectedViolation {
+  /** The rule the offending message(s) break, from `WIRE_RULE`. */
   rule: WireRule;
   /** The exact topic of the offending message(s). */
   topic: string;
