@@ -13,10 +13,28 @@ function usage(argv: string[]): CliError {
 }
 
 describe('parseCommandLine', () => {
-  it('shows the main help without arguments and with --help', () => {
-    expect(parseCommandLine([])).toEqual({ kind: 'help', text: mainHelp() });
+  it('shows the main help with --help, and the usage (for stderr, exit 2) without arguments', () => {
     expect(parseCommandLine(['--help'])).toEqual({ kind: 'help', text: mainHelp() });
+    expect(parseCommandLine([])).toEqual({ kind: 'usage', text: mainHelp() });
     for (const name of COMMAND_NAMES) expect(mainHelp()).toContain(`  ${name}`);
+  });
+
+  it('offers broker only --json and --help', () => {
+    const help = commandHelp('broker');
+    expect(help).toContain('--json');
+    for (const option of ['--broker', '--org', '--unit', '--prefix']) {
+      expect(help, option).not.toMatch(new RegExp(`^\\s+${option}\\b`, 'm'));
+      expect(usage(['broker', option, 'x']).message).toBe(
+        `broker: unknown option ${option} (try: a2a-mqtt broker --help)`,
+      );
+    }
+    expect(parseCommandLine(['broker', '--json'])).toMatchObject({
+      kind: 'command',
+      command: 'broker',
+      common: { json: true },
+    });
+    // Every other command still takes the common options.
+    expect(commandHelp('agents')).toContain('--broker URL');
   });
 
   it('shows a command help with --help anywhere, and with `help <command>`', () => {

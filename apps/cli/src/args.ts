@@ -6,7 +6,7 @@ export type CommandName = 'agents' | 'card' | 'send' | 'task' | 'cancel' | 'serv
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string };
 
-/** Options every command accepts. */
+/** Options common to the commands that talk to a broker (`broker` takes only `--json`). */
 const COMMON_OPTIONS = {
   broker: { type: 'string' },
   org: { type: 'string' },
@@ -16,16 +16,26 @@ const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Record<string, OptionSpec>;
 
-const COMMON_HELP = `Common options:
-  --broker URL    broker URL, credentials and namespace included, e.g.
+/** A common option's name. */
+type CommonOptionName = keyof typeof COMMON_OPTIONS;
+
+const COMMON_OPTION_HELP: Record<CommonOptionName, string> = {
+  broker: `  --broker URL    broker URL, credentials and namespace included, e.g.
                   mqtts://user:pass@host:8883/acme/dev (env A2A_MQTT_URL; default: the
-                  broker started by \`a2a-mqtt broker\`)
-  --org ID        organisation (default: from the URL, env A2A_MQTT_ORG, or "demo")
-  --unit ID       unit (default: from the URL, env A2A_MQTT_UNIT, or "default")
-  --prefix P      topic prefix (env A2A_MQTT_PREFIX; default "$a2a/v1", or "a2a/v1" on the
-                  broker of \`a2a-mqtt broker\`: mosquitto ignores $-topics in shared subscriptions)
-  --json          machine output: one JSON object per line
-  -h, --help      show help`;
+                  broker started by \`a2a-mqtt broker\`)`,
+  org: `  --org ID        organisation (default: from the URL, env A2A_MQTT_ORG, or "demo")`,
+  unit: `  --unit ID       unit (default: from the URL, env A2A_MQTT_UNIT, or "default")`,
+  prefix: `  --prefix P      topic prefix (env A2A_MQTT_PREFIX; default "$a2a/v1", or "a2a/v1" on the
+                  broker of \`a2a-mqtt broker\`: mosquitto ignores $-topics in shared subscriptions)`,
+  json: `  --json          machine output: one JSON object per line`,
+  help: `  -h, --help      show help`,
+};
+
+const ALL_COMMON: readonly CommonOptionName[] = ['broker', 'org', 'unit', 'prefix', 'json', 'help'];
+
+function commonHelp(names: readonly CommonOptionName[]): string {
+  return `Common options:\n${names.map((name) => COMMON_OPTION_HELP[name]).join('\n')}`;
+}
 
 interface CommandSpec {
   usage: string;
@@ -33,6 +43,8 @@ interface CommandSpec {
   details: string;
   options: Record<string, OptionSpec>;
   positionals: { min: number; max: number };
+  /** The common options it accepts. @default all of them */
+  common?: readonly CommonOptionName[];
 }
 
 const COMMANDS: Record<CommandName, CommandSpec> = {
@@ -90,18 +102,22 @@ The final line gives the task id; use it with \`task\` and \`cancel\`.`,
 process dies) and serves its request topic. SIGINT / SIGTERM stop it gracefully (card
 republished offline, session closed).
   --agent ID      agent id to register under (default: echo, code-generator-agent,
-                  diagnosis-agent)`,
+                  diagnosis-agent)
+code-generator uses a real model when A2A_MQTT_MODEL_URL is set (an OpenAI-compatible
+API base URL, e.g. https://api.openai.com/v1), with A2A_MQTT_MODEL (default gpt-4o-mini)
+and A2A_MQTT_MODEL_API_KEY (bearer token, never printed); otherwise its deterministic model.`,
     options: { agent: { type: 'string', short: 'a' } },
     positionals: { min: 1, max: 1 },
   },
   broker: {
-    usage: 'a2a-mqtt broker',
+    usage: 'a2a-mqtt broker [--json]',
     summary: 'start an embedded mosquitto broker and print its URL',
     details: `Starts a private mosquitto (set_tcp_nodelay, sized queues) on a free port, prints its
 URL and runs until Ctrl-C / SIGTERM, then stops it. While it runs, other a2a-mqtt
 commands of this user use it when no --broker / A2A_MQTT_URL is given.`,
     options: {},
     positionals: { min: 0, max: 0 },
+    common: ['json', 'help'],
   },
 };
 
@@ -118,13 +134,14 @@ Usage: a2a-mqtt <command> [options]
 Commands:
 ${COMMAND_NAMES.map((name) => `  ${name.padEnd(width)}  ${COMMANDS[name].summary}`).join('\n')}
 
-${COMMON_HELP}
+${commonHelp(ALL_COMMON)}
 
 Exit codes: 0 ok, 1 failed (task failed/canceled, unexpected error), 2 usage,
 3 broker unreachable or not authorised, 4 agent or task not found, 5 timeout,
 6 the agent answered with an error, 130 interrupted.
 
-Run \`a2a-mqtt <command> --help\` for a command's options.`;
+Run \`a2a-mqtt <command> --help\` for a command's options; without arguments this usage
+goes to stderr with exit code 2.`;
 }
 
 /** `a2a-mqtt <command> --help`. */
@@ -135,7 +152,7 @@ export function commandHelp(name: CommandName): string {
 ${spec.summary[0]?.toUpperCase()}${spec.summary.slice(1)}.
 ${spec.details}
 
-${COMMON_HELP}`;
+${commonHelp(spec.common ?? ALL_COMMON)}`;
 }
 
 /** Parsed common options. */
@@ -150,6 +167,8 @@ export interface CommonOptions {
 /** The result of {@link parseCommandLine}. */
 export type ParsedCommandLine =
   | { kind: 'help'; text: string }
+  /** No arguments at all: the usage goes to stderr and the exit code is 2. */
+  | { kind: 'usage'; text: string }
   | { kind: 'version' }
   | {
       kind: 'command';
@@ -184,10 +203,9 @@ function isCommandName(value: string): value is CommandName {
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const first = argv.find((arg) => !arg.startsWith('-'));
   if (first === undefined) {
+    if (argv.length === 0) return { kind: 'usage', text: mainHelp() };
     if (argv.includes('--version') || argv.includes('-v')) return { kind: 'version' };
-    if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
-      return { kind: 'help', text: mainHelp() };
-    }
+    if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help', text: mainHelp() };
     throw usageError(`missing command (try: a2a-mqtt --help)`);
   }
   if (first === 'help') {
@@ -202,9 +220,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   rest.splice(argv.indexOf(first), 1);
   let parsed: ReturnType<typeof parseArgs>;
   try {
+    const common = Object.fromEntries(
+      (spec.common ?? ALL_COMMON).map((name) => [name, COMMON_OPTIONS[name]]),
+    );
     parsed = parseArgs({
       args: rest,
-      options: { ...COMMON_OPTIONS, ...spec.options },
+      options: { ...common, ...spec.options },
       allowPositionals: true,
       strict: true,
     });

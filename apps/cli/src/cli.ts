@@ -25,6 +25,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       writeLine(io.stdout, parsed.text);
       return EXIT_CODE.OK;
     }
+    if (parsed.kind === 'usage') {
+      writeLine(io.stderr, parsed.text);
+      return EXIT_CODE.USAGE;
+    }
     if (parsed.kind === 'version') {
       writeLine(io.stdout, CLI_VERSION);
       return EXIT_CODE.OK;

@@ -1,7 +1,7 @@
 import { TaskNotFoundError, UnsupportedOperationError } from '@a2a-js/sdk/errors';
 import { A2AMqttError } from '@a2a-mqtt/protocol';
 import { describe, expect, it } from 'vitest';
-import { toCliError } from './errors.js';
+import { notMqttMessage, toCliError, withStateNames } from './errors.js';
 import { CliError, EXIT_CODE } from './exit-codes.js';
 
 describe('toCliError', () => {
@@ -36,5 +36,61 @@ describe('toCliError', () => {
     expect(toCliError(refused).exitCode).toBe(EXIT_CODE.BROKER);
     expect(toCliError(new Error('a\nb')).message).toBe('a');
     expect(toCliError('weird').exitCode).toBe(EXIT_CODE.FAILURE);
+  });
+
+  it('names task states instead of printing enum numbers', () => {
+    const message = 'Task 8a1 is in a terminal state (3) and cannot be modified.';
+    expect(withStateNames(message)).toBe(
+      'Task 8a1 is in a terminal state (completed) and cannot be modified.',
+    );
+    expect(withStateNames('Invalid task state: 6')).toBe('Invalid task state: input-required');
+    expect(withStateNames('no state here (3)')).toBe('no state here (3)');
+    expect(withStateNames('state (42)')).toBe('state (42)');
+    const mapped = toCliError(new UnsupportedOperationError(message));
+    expect(mapped.message).toBe(
+      'the agent answered: Task 8a1 is in a terminal state (completed) and cannot be modified.',
+    );
+    expect(mapped.exitCode).toBe(EXIT_CODE.REMOTE_ERROR);
+  });
+
+  it('says when the endpoint is not an MQTT v5 broker, in one line', () => {
+    const broker = 'mqtt://127.0.0.1:8080';
+    const parser = new A2AMqttError({
+      code: 'CONNECT_FAILED',
+      message: `Cannot connect to ${broker}: Invalid header flag bits, must be 0x0 for puback packet`,
+      cause: new Error('Invalid header flag bits, must be 0x0 for puback packet'),
+      details: { broker },
+    });
+    const mapped = toCliError(parser);
+    expect(mapped.message).toBe(
+      `CONNECT_FAILED: the endpoint at ${broker} did not answer as an MQTT v5 broker (check the host, port and scheme)`,
+    );
+    expect(mapped.exitCode).toBe(EXIT_CODE.BROKER);
+    const closed = new A2AMqttError({
+      code: 'CONNECT_FAILED',
+      message: `The connection to ${broker} closed before a CONNACK`,
+      details: { broker },
+    });
+    expect(notMqttMessage(closed)).toBe(
+      `the endpoint at ${broker} closed the connection without answering as an MQTT v5 broker`,
+    );
+    const silent = new A2AMqttError({
+      code: 'CONNECT_FAILED',
+      message: `Cannot connect to ${broker}: connack timeout`,
+      cause: new Error('connack timeout'),
+      details: { broker },
+    });
+    expect(notMqttMessage(silent)).toMatch(/did not answer as an MQTT v5 broker in time$/);
+    // A refused connection is a network error, reported as it is.
+    const refused = new A2AMqttError({
+      code: 'CONNECT_FAILED',
+      message: `Cannot connect to ${broker}: connect ECONNREFUSED 127.0.0.1:8080`,
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8080'), {
+        code: 'ECONNREFUSED',
+      }),
+      details: { broker },
+    });
+    expect(notMqttMessage(refused)).toBeUndefined();
+    expect(toCliError(refused).message).toContain('ECONNREFUSED');
   });
 });

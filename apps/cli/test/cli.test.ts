@@ -6,6 +6,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +117,21 @@ function waitForLine(
   });
 }
 
+/** An HTTP server on a free local port (closed by the caller). */
+async function httpServer(
+  handler: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return { server, port, close };
+}
+
 beforeAll(async () => {
   if (!existsSync(CLI))
     throw new Error(`${CLI} is missing: run \`pnpm --filter @a2a-mqtt/cli build\``);
@@ -147,6 +164,19 @@ describe('a2a-mqtt without a broker', () => {
     expect(result.stderr[0]).toMatch(/^a2a-mqtt: CONNECT_FAILED: .*127\.0\.0\.1:1/);
   });
 
+  it('exits 3 with one clear line when the endpoint is not an MQTT broker', async () => {
+    const web = await httpServer((_request, response) => response.end('hello'));
+    try {
+      const result = await run(['agents', '--broker', `mqtt://127.0.0.1:${web.port}`]);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toEqual([
+        `a2a-mqtt: CONNECT_FAILED: the endpoint at mqtt://127.0.0.1:${web.port} did not answer as an MQTT v5 broker (check the host, port and scheme)`,
+      ]);
+    } finally {
+      await web.close();
+    }
+  });
+
   it('exits 2 on bad usage, with a JSON error under --json', async () => {
     const unknown = await run(['frobnicate']);
     expect(unknown.code).toBe(2);
@@ -172,6 +202,24 @@ describe('a2a-mqtt usage', () => {
       expect(help.stdout, command).toContain('Common options:');
       expect(help.stderr, command).toEqual([]);
     }
+  });
+
+  it('without arguments prints the usage on stderr and exits 2', async () => {
+    const result = await run([]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toEqual([]);
+    expect(result.stderr).toContain('Usage: a2a-mqtt <command> [options]');
+  });
+
+  it('broker takes only --json and --help', async () => {
+    const help = await run(['broker', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout.filter((line) => /^\s+--(broker|org|unit|prefix)\b/.test(line))).toEqual([]);
+    const org = await run(['broker', '--org', 'acme']);
+    expect(org.code).toBe(2);
+    expect(org.stderr).toEqual([
+      'a2a-mqtt: broker: unknown option --org (try: a2a-mqtt broker --help)',
+    ]);
   });
 
   it('exits 2 with one line for a missing argument, an unknown option or command', async () => {
@@ -279,6 +327,16 @@ describe('broker, serve echo, send echo hi --stream (three terminals)', () => {
     expect(missing.code).toBe(4);
   });
 
+  it('send --task on a finished task names its state (not an enum number)', async () => {
+    const sent = await run(['send', 'echo', 'once', '--json']);
+    expect(sent.code).toBe(0);
+    const task = JSON.parse(sent.stdout[0] ?? '{}') as { id: string };
+    const again = await run(['send', 'echo', 'twice', '--task', task.id]);
+    expect(again.code).toBe(6);
+    expect(again.stderr).toHaveLength(1);
+    expect(again.stderr[0]).toContain('terminal state (completed)');
+  });
+
   it('task and cancel find the agent of a task sent from the CLI without --agent', async () => {
     const sent = await run(['send', 'echo', 'find me', '--json']);
     expect(sent.code).toBe(0);
@@ -362,6 +420,59 @@ describe('broker, serve echo, send echo hi --stream (three terminals)', () => {
     expect(result.stdout.at(-1)).toMatch(/^\[completed\] /);
     coder.child.kill('SIGTERM');
     expect(await within(coder.exit, WAIT_MS, 'code-generator to stop')).toBe(0);
+  });
+
+  it('serve code-generator uses the model of A2A_MQTT_MODEL_URL and never prints its key', async () => {
+    const key = 'sk-e2e-never-printed';
+    const requests: { authorization?: string; model?: string; prompt?: string }[] = [];
+    const model = await httpServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      request.on('end', () => {
+        const parsed = JSON.parse(body) as { model: string; messages: { content: string }[] };
+        const prompt = parsed.messages[0]?.content ?? '';
+        requests.push({
+          authorization: request.headers.authorization,
+          model: parsed.model,
+          prompt,
+        });
+        const content = prompt.startsWith('List the steps')
+          ? '1. Define the queue\n2. Add push and pop'
+          : '```ts\nexport class Queue {}\n```';
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content } }] }));
+      });
+    });
+    try {
+      const coder = start(['serve', 'code-generator', '--agent', 'model-coder'], {
+        A2A_MQTT_MODEL_URL: `http://127.0.0.1:${model.port}/v1`,
+        A2A_MQTT_MODEL_API_KEY: key,
+        A2A_MQTT_MODEL: 'fake-coder',
+        A2A_MQTT_LOG_LEVEL: 'debug',
+      });
+      await waitForLine(coder, 'stdout', (line) => line.startsWith('serving'), 'serving');
+      const described = await waitForLine(coder, 'stderr', (l) => l.startsWith('model '), 'model');
+      expect(described).toBe(
+        `model fake-coder at http://127.0.0.1:${model.port}/v1 (key from A2A_MQTT_MODEL_API_KEY)`,
+      );
+      const result = await run(['send', 'model-coder', 'write a queue', '--stream']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('- [ ] Define the queue');
+      expect(result.stdout).toContain('export class Queue {}');
+      expect(result.stdout.at(-1)).toMatch(/^\[completed\] /);
+      expect(requests.map((request) => [request.authorization, request.model])).toEqual([
+        [`Bearer ${key}`, 'fake-coder'],
+        [`Bearer ${key}`, 'fake-coder'],
+      ]);
+      coder.child.kill('SIGTERM');
+      expect(await within(coder.exit, WAIT_MS, 'model-coder to stop')).toBe(0);
+      const printed = [...coder.stdout, ...coder.stderr, ...result.stdout, ...result.stderr];
+      expect(printed.filter((line) => line.includes(key))).toEqual([]);
+    } finally {
+      await model.close();
+    }
   });
 
   it('exits 4 for an unknown agent', async () => {

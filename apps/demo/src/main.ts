@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { createAppLogger } from './logger.js';
 import { createJsonReporter, createTerminalReporter, type ScenarioId } from './output/reporter.js';
+import { killDemoProcessesSync } from './processes/demo-process.js';
 import { runDemo } from './run-demo.js';
 import { SCENARIOS } from './scenarios/index.js';
 
@@ -28,13 +29,28 @@ Options:
 
 Logs (pino, JSON) go to stderr; level from A2A_MQTT_LOG_LEVEL or LOG_LEVEL (default warn).
 Exit codes: 0 all scenarios passed, 1 a scenario failed (or the broker is unreachable),
-2 bad usage.`;
+2 bad usage, 130 interrupted (SIGINT/SIGTERM: child processes and the broker are stopped).`;
+
+/** Exit code after SIGINT / SIGTERM. */
+const EXIT_INTERRUPTED = 130;
 
 // Output piped into a reader that stops early (`| head`): leave quietly, not with a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
+  });
+}
+
+// Ctrl-C / SIGTERM: the demo's child processes die at once, the running scenario fails and
+// cleans up, the embedded broker is stopped; a second signal leaves immediately.
+const interrupt = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killDemoProcessesSync();
+    if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    process.stderr.write(`demo: ${signal}, stopping\n`);
+    interrupt.abort(new Error(`interrupted (${signal})`));
   });
 }
 
@@ -88,17 +104,45 @@ async function main(): Promise<number> {
       ...(only === undefined ? {} : { only }),
       reporter,
       logger,
+      signal: interrupt.signal,
     });
+    if (interrupt.signal.aborted) return EXIT_INTERRUPTED;
     return result.ok ? 0 : 1;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: unknown }).code;
     logger.debug({ err: error }, 'demo failed');
+    if (interrupt.signal.aborted) return EXIT_INTERRUPTED;
     process.stderr.write(
-      `demo: ${typeof code === 'string' ? `${code}: ` : ''}${message.split('\n')[0]}\n`,
+      `demo: ${typeof code === 'string' ? `${code}: ` : ''}${notMqttMessage(error) ?? message.split('\n')[0]}\n`,
     );
     return 1;
   }
+}
+
+/**
+ * The preflight connect reached something that is not an MQTT v5 broker (an HTTP server, a
+ * closed or silent port): one clear line instead of an mqtt.js parser message.
+ */
+function notMqttMessage(error: unknown): string | undefined {
+  if ((error as { code?: unknown }).code !== 'CONNECT_FAILED' || !(error instanceof Error)) {
+    return undefined;
+  }
+  const details = (error as { details?: { broker?: unknown } }).details;
+  const broker = typeof details?.broker === 'string' ? details.broker : 'the broker';
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const parserError =
+    cause !== undefined &&
+    (cause as NodeJS.ErrnoException).code === undefined &&
+    /^(Invalid|Malformed|Not supported|Packet too short|Cannot parse)/i.test(cause.message);
+  if (
+    parserError ||
+    /closed before a CONNACK/.test(error.message) ||
+    /connack timeout/i.test(cause?.message ?? '')
+  ) {
+    return `the endpoint at ${broker} did not answer as an MQTT v5 broker (check the host, port and scheme)`;
+  }
+  return undefined;
 }
 
 main().then(

@@ -27,6 +27,8 @@ export interface RunDemoOptions {
   only?: readonly ScenarioId[];
   reporter: Reporter;
   logger: Logger;
+  /** Stops the run (Ctrl-C): the running scenario fails and cleans up, the rest are skipped. */
+  signal?: AbortSignal;
 }
 
 /** The outcome of a demo run. */
@@ -99,9 +101,13 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoRunResult> {
     );
     const results: ScenarioResult[] = [];
     for (const [index, scenario] of selected.entries()) {
-      results.push(await runScenario(scenario, index + 1, env, options.reporter));
+      if (options.signal?.aborted) break;
+      results.push(await runScenario(scenario, index + 1, env, options.reporter, options.signal));
     }
-    const ok = results.length > 0 && results.every((result) => result.ok);
+    const ok =
+      results.length === selected.length &&
+      results.length > 0 &&
+      results.every((result) => result.ok);
     options.reporter.emit({
       type: 'summary',
       ok,

@@ -21,7 +21,8 @@ export interface CodeGeneratorExecutorOptions extends DemoExecutorOptions {
 
 /**
  * Plans, then writes code, streaming as it goes: status "planning", a "TODO List" artifact,
- * status "writing code", the "generated code" artifact in chunks, then completed.
+ * status "writing code", the "generated code" artifact in chunks, then completed. A model call
+ * that fails ends the task `failed` with the error's message as its status.
  */
 export class CodeGeneratorAgentExecutor extends DemoExecutorBase {
   readonly #model: CodeModel;
@@ -36,10 +37,27 @@ export class CodeGeneratorAgentExecutor extends DemoExecutorBase {
     const working = (text: string, step: string): void =>
       publish(statusEvent({ taskId, contextId, state: TaskState.TASK_STATE_WORKING, text, step }));
 
+    const failed = (error: unknown): void =>
+      publish(
+        statusEvent({
+          taskId,
+          contextId,
+          state: TaskState.TASK_STATE_FAILED,
+          text: `Code generation failed: ${error instanceof Error ? error.message : String(error)}`,
+          step: 'model-failed',
+        }),
+      );
+
     working('Planning the change', 'planning');
     await pause();
     // A real model call goes here (see code-model.ts).
-    const plan = await this.#model.plan(prompt);
+    let plan: string[];
+    try {
+      plan = await this.#model.plan(prompt);
+    } catch (error) {
+      failed(error);
+      return;
+    }
     publish(
       artifactEvent({
         taskId,
@@ -53,7 +71,12 @@ export class CodeGeneratorAgentExecutor extends DemoExecutorBase {
     await pause();
     working('Writing code', 'writing');
     const chunks: string[] = [];
-    for await (const chunk of this.#model.generate(prompt, plan)) chunks.push(chunk);
+    try {
+      for await (const chunk of this.#model.generate(prompt, plan)) chunks.push(chunk);
+    } catch (error) {
+      failed(error);
+      return;
+    }
     for (const [index, chunk] of chunks.entries()) {
       await pause();
       publish(

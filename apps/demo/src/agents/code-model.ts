@@ -87,19 +87,25 @@ export const templateCodeModel: CodeModel = {
 export interface ChatCompletionsCodeModelOptions {
   /** Base URL of an OpenAI-compatible API, e.g. `https://api.openai.com/v1`. */
   baseUrl: string;
-  /** The API key (sent as a bearer token; never logged). */
-  apiKey: string;
+  /**
+   * The API key, sent as a bearer token and never logged or put in an error message.
+   * @default '' (no `Authorization` header: local servers such as Ollama or vLLM)
+   */
+  apiKey?: string;
   /** The model name. */
   model: string;
-  /** Injected fetch. @default globalThis.fetch */
+  /** Injected fetch (tests). @default globalThis.fetch */
   fetchImpl?: typeof fetch;
 }
+
+/** A fenced code block (```lang ... ```) around a whole answer: the code is what is inside. */
+const FENCED = /^\s*```[^\n]*\n([\s\S]*?)\n?```\s*$/;
 
 /**
  * An example of the real model call: the same two steps as {@link templateCodeModel}, asked to an
  * OpenAI-compatible `/chat/completions` endpoint. The demo never uses it (it must run without a
- * model or a network); plug it into `codeGeneratorAgent.createExecutor({ model })` in your own
- * agent.
+ * model or a network); `a2a-mqtt serve code-generator` does when `A2A_MQTT_MODEL_URL` is set,
+ * and you can plug it into `new CodeGeneratorAgentExecutor({ model })` in your own agent.
  *
  * @example
  * ```ts
@@ -115,32 +121,38 @@ export function createChatCompletionsCodeModel(
   options: ChatCompletionsCodeModelOptions,
 ): CodeModel {
   const fetchImpl = options.fetchImpl ?? globalThis.fetch;
+  const endpoint = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
   const complete = async (prompt: string, signal?: AbortSignal): Promise<string> => {
-    const response = await fetchImpl(`${options.baseUrl.replace(/\/$/, '')}/chat/completions`, {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+    const response = await fetchImpl(endpoint, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${options.apiKey}`,
-      },
+      headers,
       body: JSON.stringify({ model: options.model, messages: [{ role: 'user', content: prompt }] }),
       signal: signal ?? null,
     });
+    // The status only: a body may echo the request (and a proxy may echo its headers).
     if (!response.ok) throw new Error(`model call failed: HTTP ${response.status}`);
-    const body = (await response.json()) as { choices?: { message?: { content?: string } }[] };
-    return body.choices?.[0]?.message?.content ?? '';
+    const body = (await response.json()) as { choices?: { message?: { content?: unknown } }[] };
+    const content = body.choices?.[0]?.message?.content;
+    if (typeof content !== 'string' || content.trim() === '') {
+      throw new Error('model call failed: the answer has no message content');
+    }
+    return content;
   };
   return {
     mediaType: () => 'text/plain',
     plan: async (prompt, signal) =>
       (await complete(`List the steps, one per line, to: ${prompt}`, signal))
         .split('\n')
-        .map((line) => line.replace(/^[-*\d.\s]+/, '').trim())
+        .map((line) => line.replace(/^\s*(?:[-*]|\d+[.)])?\s*/, '').trim())
         .filter((line) => line.length > 0),
     async *generate(prompt, plan, signal) {
-      yield await complete(
+      const answer = await complete(
         `${prompt}\nFollow this plan:\n${plan.join('\n')}\nAnswer with code only.`,
         signal,
       );
+      yield FENCED.exec(answer)?.[1] ?? answer;
     },
   };
 }

@@ -1,13 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Task, TaskState } from '@a2a-js/sdk';
-import { ServerCallContext } from '@a2a-js/sdk/server';
+import { StreamResponse, type Task, TaskState } from '@a2a-js/sdk';
 import { createA2AMqttClient } from '@a2a-mqtt/client';
-import { connectMqttSession, MqttSession, type MqttSessionOptions } from '@a2a-mqtt/connection';
+import {
+  connectMqttSession,
+  type InboundMessage,
+  MqttSession,
+  type MqttSessionOptions,
+} from '@a2a-mqtt/connection';
 import { createAgentDirectory, type DirectoryEvent } from '@a2a-mqtt/discovery';
-import { type AgentAddress, createTopics, type TopicScheme } from '@a2a-mqtt/protocol';
-import { createA2AMqttServer, createRequestHandler } from '@a2a-mqtt/server';
+import { type AgentAddress, clientIdFor, createTopics, type TopicScheme } from '@a2a-mqtt/protocol';
 import {
   artifactText,
   completedDiagnosisSteps,
@@ -15,94 +18,103 @@ import {
   DIAGNOSIS_REPORT_ARTIFACT_ID,
   DIAGNOSIS_STEPS,
   diagnosisAgent,
+  messageText,
   sendMessageRequest,
   stateName,
   summarizeStreamItem,
   TERMINAL_STATES,
 } from '../agents/index.js';
+import { demoProcessEntry, startDemoProcess } from '../processes/demo-process.js';
+import {
+  DEMO_DIAGNOSIS_STEP_DELAY_MS,
+  DEMO_SESSION_EXPIRY_SECONDS,
+  startDiagnosisService,
+} from './diagnosis-service.js';
 import { FileTaskStore } from './file-task-store.js';
 import type { ScenarioContext, ScenarioDefinition } from './scenario.js';
-import { crashSession, waitUntil, within } from './support.js';
+import {
+  directoryChanges,
+  discardSession,
+  Observations,
+  waitForChange,
+  waitForPublishAck,
+  within,
+} from './support.js';
 
-/** Pause between two diagnosis steps in the demo. */
-const STEP_DELAY_MS = 200;
-/** The broker keeps the agent's and the pipeline's sessions this long while they are away. */
-const SESSION_EXPIRY_SECONDS = 300;
+/** The pipeline's fixed reply-topic suffix: its reply subscription is part of its session. */
+const PIPELINE_REPLY_SUFFIX = 'jobs';
+/** Bound of the waits of this scenario (process start, checkpoint, will, presence). */
+const WAIT_MS = 10_000;
+/** Bound of the pipeline's follow-up stream and of the scheduler's reply. */
+const FOLLOW_UP_MS = 15_000;
 
+/** One running diagnosis agent, a child process or (demo not built) in this process. */
 interface RunningAgent {
-  crash(): Promise<void>;
+  /** "process 1234" or "in the demo's process". */
+  readonly where: string;
+  readonly realProcess: boolean;
   /** Tasks resumed at start, with the number of steps their checkpoint held. */
-  resumed: Map<string, number>;
+  readonly resumed: ReadonlyMap<string, number>;
+  /** A real SIGKILL (child process) or a socket destroyed without DISCONNECT (in-process). */
+  crash(): Promise<void>;
 }
 
 /**
- * One "process" of the diagnosis agent: a persistent MQTT session (fixed client id, requests
- * queue on the broker while it is down), a durable task store, and on start the resumption of
- * every unfinished task from its last checkpoint.
+ * Starts the diagnosis agent: a child process (`dist/diagnosis-agent.mjs`) when the demo is
+ * built, so that its crash is a real SIGKILL; otherwise the same service in this process.
+ * Either way it is stopped (or killed) when the scenario ends.
  */
-async function startDiagnosisProcess(options: {
-  context: ScenarioContext;
-  topics: TopicScheme;
-  agent: AgentAddress;
-  store: FileTaskStore;
-}): Promise<RunningAgent> {
-  const { context } = options;
-  const crash = new AbortController();
-  const requestHandler = createRequestHandler({
-    agentCard: diagnosisAgent.card(),
-    agentExecutor: diagnosisAgent.createExecutor({
-      signal: crash.signal,
-      stepDelayMs: STEP_DELAY_MS,
-    }),
-    taskStore: options.store,
-  });
-  const server = await createA2AMqttServer({
-    session: {
-      url: context.env.brokerUrl,
-      session: { persistent: true, expiryIntervalSeconds: SESSION_EXPIRY_SECONDS },
+async function startAgentProcess(
+  context: ScenarioContext,
+  topics: TopicScheme,
+  agent: AgentAddress,
+  storeDirectory: string,
+): Promise<RunningAgent> {
+  const entry = demoProcessEntry('diagnosis-agent');
+  if (entry !== undefined) {
+    const child = startDemoProcess('diagnosis-agent', {
+      entry,
+      args: [
+        ...['--prefix', topics.prefix, '--org', agent.org, '--unit', agent.unit],
+        ...['--agent', agent.agent, '--store', storeDirectory],
+        ...['--step-delay-ms', String(DEMO_DIAGNOSIS_STEP_DELAY_MS)],
+        ...['--log-level', context.logger.level],
+      ],
+      env: { A2A_MQTT_URL: context.env.brokerUrl },
       logger: context.logger,
-    },
-    agent: options.agent,
-    requestHandler,
-    topics: options.topics,
-    shutdownTimeoutMs: 2_000,
-    logger: context.logger.child({ agent: options.agent.agent }),
-  });
-  let crashed = false;
-  context.defer(async () => {
-    if (crashed) return;
-    crash.abort(new Error('scenario ended'));
-    await server.registration?.unregister().catch(() => undefined);
-    await server.close({ timeoutMs: 1_000 });
-  });
-  // Resume work that a previous process left unfinished (the store is the checkpoint).
-  const resumed = new Map<string, number>();
-  for (const task of await options.store.unfinished()) {
-    resumed.set(task.id, completedDiagnosisSteps(task));
-    await requestHandler.sendMessage(
-      sendMessageRequest('resume after restart', {
-        taskId: task.id,
-        contextId: task.contextId,
-        returnImmediately: true,
-      }),
-      new ServerCallContext(),
-    );
+    });
+    context.defer(() => child.stop().then(() => undefined));
+    const ready = await child.waitForEvent('ready', {
+      timeoutMs: WAIT_MS,
+      what: 'the diagnosis agent process to start',
+      signal: context.signal,
+    });
+    const resumed = new Map(Object.entries((ready.resumed ?? {}) as Record<string, number>));
+    return { where: `process ${child.pid}`, realProcess: true, resumed, crash: () => child.kill() };
   }
+  const service = await startDiagnosisService({
+    brokerUrl: context.env.brokerUrl,
+    topics,
+    agent,
+    storeDirectory,
+    logger: context.logger,
+  });
+  context.defer(() => service.stop());
   return {
-    resumed,
-    crash: async () => {
-      crashed = true;
-      crash.abort(new Error('simulated crash'));
-      await crashSession(server.session);
-    },
+    where: "in the demo's process",
+    realProcess: false,
+    resumed: service.resumed,
+    crash: () => service.crash(),
   };
 }
 
 /**
  * Scenario 2: a long-running diagnosis agent that only dials out to the broker. The pipeline
- * submits a task and disconnects; the agent crashes mid-task and restarts; a request sent
- * while it was down waits on the broker; the pipeline comes back (its persistent session is
- * still there) and follows the task to its result. Nothing is lost, no step runs twice.
+ * submits a streaming task and disconnects; the agent process is killed mid-task and started
+ * again; a request sent while it was down waits in its persistent session; the pipeline comes
+ * back with the same client id: its persistent session delivers what the agent streamed while
+ * it was away, and a follow-up (GetTask, SubscribeToTask) brings the rest. Nothing is lost, no
+ * step runs twice.
  */
 export const diagnosisScenario: ScenarioDefinition = {
   id: 'diagnosis',
@@ -114,11 +126,19 @@ export const diagnosisScenario: ScenarioDefinition = {
     const unit = context.unit('ops');
     const scope = { org: env.org, unit };
     const agent: AgentAddress = { ...scope, agent: diagnosisAgent.defaultAgentId };
-    const directoryPath = await mkdtemp(join(tmpdir(), 'a2a-mqtt-demo-tasks-'));
-    context.defer(() => rm(directoryPath, { recursive: true, force: true }));
-    const store = new FileTaskStore(directoryPath);
+    const bounded = (what: string, timeoutMs = WAIT_MS) => ({
+      timeoutMs,
+      what,
+      signal: context.signal,
+    });
+    const storeDirectory = await mkdtemp(join(tmpdir(), 'a2a-mqtt-demo-tasks-'));
+    context.defer(() => rm(storeDirectory, { recursive: true, force: true }));
+    const store = new FileTaskStore(storeDirectory);
+    // The persistent sessions of the agent and the pipeline are removed from the broker at the
+    // end (cleanups run in reverse order: after both have stopped).
+    context.defer(() => discardSession(env.brokerUrl, clientIdFor(agent), context.logger));
 
-    // An operations dashboard watches the agent's presence.
+    // An operations dashboard watches the agent's presence (its retained card; nothing else).
     const observer = await connectMqttSession({
       url: env.brokerUrl,
       clientId: `${env.org}/${unit}/ops-dashboard`,
@@ -127,60 +147,90 @@ export const diagnosisScenario: ScenarioDefinition = {
     context.defer(() => observer.close());
     const directory = createAgentDirectory({ session: observer, scope, topics });
     context.defer(() => directory.close());
-    const presence: string[] = [];
+    const presence = new Observations<string>();
     const watching = (async () => {
       for await (const event of directory.watch()) recordPresence(event, agent.agent, presence);
     })();
     watching.catch(() => undefined);
     await directory.start();
 
-    let running = await startDiagnosisProcess({ context, topics, agent, store });
+    let running = await startAgentProcess(context, topics, agent, storeDirectory);
     context.progress(
-      `diagnosis-agent online (persistent session, durable tasks in ${directoryPath})`,
+      `diagnosis-agent started (${running.where}; persistent session ${clientIdFor(agent)}, durable tasks in ${storeDirectory})`,
     );
+    await presence.waitFor((seen) => seen.includes('online:agent'), bounded('the agent online'));
 
-    // The pipeline: persistent session with a fixed client id.
+    // The pipeline: persistent session with a fixed client id and a fixed reply topic.
+    const pipelineId = `${env.org}/${unit}/pipeline`;
+    context.defer(() => discardSession(env.brokerUrl, pipelineId, context.logger));
     const pipelineOptions: MqttSessionOptions = {
       url: env.brokerUrl,
-      clientId: `${env.org}/${unit}/pipeline`,
-      session: { persistent: true, expiryIntervalSeconds: SESSION_EXPIRY_SECONDS },
+      clientId: pipelineId,
+      session: { persistent: true, expiryIntervalSeconds: DEMO_SESSION_EXPIRY_SECONDS },
       logger: context.logger,
     };
+    const pipelineClient = (session: MqttSession) =>
+      createA2AMqttClient({
+        session,
+        agent: agent.agent,
+        scope,
+        topics,
+        requesterId: 'pipeline',
+        requesterOptions: { replySuffix: PIPELINE_REPLY_SUFFIX },
+        logger: context.logger,
+      });
     const first = await connectMqttSession(pipelineOptions);
-    const pipeline = await createA2AMqttClient({
-      session: first,
-      agent: agent.agent,
-      scope,
-      topics,
-      requesterId: 'pipeline',
-      logger: context.logger,
-    });
-    const submitted = await pipeline.client.sendMessage(
-      sendMessageRequest('diagnose checkout-service latency', { returnImmediately: true }),
-    );
-    const task = 'id' in submitted ? (submitted as Task) : undefined;
+    const pipeline = await pipelineClient(first);
+    const replyTopic = pipeline.requester.replyTopic;
+    let task: Task | undefined;
+    for await (const item of pipeline.client.sendMessageStream(
+      sendMessageRequest('diagnose checkout-service latency'),
+      { signal: context.signal },
+    )) {
+      if (item.payload?.$case === 'task') task = item.payload.value;
+      break; // the first item is the task: enough to come back for it later
+    }
     context.check(
-      'the pipeline got a task back at once (returnImmediately)',
-      task !== undefined &&
-        !TERMINAL_STATES.has(task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED),
-      task ? `${task.id} ${stateName(task.status?.state)}` : 'a message',
+      'the pipeline submitted a streaming task',
+      task !== undefined && !isTerminal(task),
+      task ? `${task.id} ${stateName(task.status?.state)}` : 'no task',
     );
     if (task === undefined) return;
-    await pipeline.close();
+    const taskId = task.id;
+    // Leaves with a DISCONNECT: the broker keeps the session, its reply subscription included,
+    // and queues the stream's next items (QoS 1) for it.
     await first.close();
-    context.progress(`pipeline submitted task ${task.id} and disconnected`);
-
-    // The agent crashes in the middle of the task ...
-    await waitForCheckpoint(store, task.id, 2);
-    await running.crash();
     context.progress(
-      `diagnosis-agent crashed during the task (${completedDiagnosisSteps(await store.load(task.id))}/${DIAGNOSIS_STEPS.length} steps recorded)`,
+      `pipeline submitted task ${taskId} as a stream and disconnected; its session (reply topic ${replyTopic}) stays on the broker`,
     );
-    await waitUntil(() => presence.includes('offline:lwt'), {
-      timeoutMs: 10_000,
-      what: 'the Last Will (offline card)',
-    });
-    context.check('the Last Will marked the agent offline', presence.includes('offline:lwt'));
+
+    // The agent dies in the middle of the task: once the store shows step 3 under way (so
+    // steps 1 and 2 are recorded and were streamed to the pipeline's queue).
+    const stored = await waitForChange(
+      directoryChanges(storeDirectory),
+      async () => {
+        const current = await store.load(taskId);
+        return current !== undefined &&
+          completedDiagnosisSteps(current) >= 2 &&
+          /^Step [3-9]\//.test(messageText(current.status?.message))
+          ? current
+          : undefined;
+      },
+      bounded('the task to reach step 3'),
+    );
+    await running.crash();
+    const crashedAfter = completedDiagnosisSteps(stored);
+    context.progress(
+      running.realProcess
+        ? `diagnosis-agent (${running.where}) killed with SIGKILL during "${messageText(stored.status?.message)}" (${crashedAfter}/${DIAGNOSIS_STEPS.length} steps recorded)`
+        : `diagnosis-agent crashed in-process during "${messageText(stored.status?.message)}" (socket destroyed without DISCONNECT; apps/demo/dist is not built, so no process was killed)`,
+      { crash: running.realProcess ? 'SIGKILL' : 'in-process', stepsRecorded: crashedAfter },
+    );
+    await presence.waitFor(
+      (seen) => seen.includes('offline:lwt'),
+      bounded('the Last Will (offline card)'),
+    );
+    context.check('the Last Will marked the agent offline', true, 'offline (lwt)');
 
     // ... a scheduler sends another request while it is down: the broker queues it ...
     const scheduler = await createA2AMqttClient({
@@ -192,79 +242,114 @@ export const diagnosisScenario: ScenarioDefinition = {
       logger: context.logger,
     });
     context.defer(() => scheduler.close());
-    // The dashboard also watches the agent's request topic: it sees the request reach the
-    // broker, so we know it was published while the agent was down (and queued for it).
-    let requestsSeen = 0;
-    const tap = await observer.subscribe(topics.request(agent), () => {
-      requestsSeen++;
-    });
-    context.defer(() => tap.unsubscribe());
-    const queued = scheduler.client.sendMessage(
-      sendMessageRequest('diagnose payments-db disk latency', { returnImmediately: true }),
+    // The scheduler's own PUBACK says the broker took the request: reason 0x00 means a
+    // subscriber holds it, here the offline agent's persistent session (0x10 would mean none).
+    const accepted = waitForPublishAck(
+      scheduler.session,
+      topics.request(agent),
+      bounded("the broker's PUBACK"),
     );
-    await waitUntil(() => requestsSeen > 0, {
-      timeoutMs: 5_000,
-      what: 'the request on the broker',
-    });
-    context.progress(
-      'scheduler sent a second request while the agent is down (the broker holds it)',
+    const queued = scheduler.client.sendMessage(
+      sendMessageRequest('diagnose payments-db disk latency'),
+    );
+    queued.catch(() => undefined);
+    const reasonCode = await accepted;
+    context.check(
+      "the broker queued a request sent while the agent was down (in the agent's persistent session)",
+      reasonCode === 0,
+      `PUBACK 0x${reasonCode.toString(16).padStart(2, '0')}`,
     );
 
-    // ... and the agent restarts with the same identity and store.
-    running = await startDiagnosisProcess({ context, topics, agent, store });
-    const checkpoint = running.resumed.get(task.id) ?? 0;
+    // ... and the agent starts again with the same identity and store.
+    running = await startAgentProcess(context, topics, agent, storeDirectory);
+    const checkpoint = running.resumed.get(taskId) ?? 0;
     context.check(
       'the restarted agent resumed the unfinished task from its checkpoint',
-      running.resumed.has(task.id) && checkpoint >= 2 && checkpoint < DIAGNOSIS_STEPS.length,
+      running.resumed.has(taskId) && checkpoint >= 2 && checkpoint < DIAGNOSIS_STEPS.length,
       `after step ${checkpoint}/${DIAGNOSIS_STEPS.length}`,
     );
-    context.progress(`diagnosis-agent restarted and resumed the task after step ${checkpoint}`);
-    const queuedResult = await within(queued, 15_000, 'the reply to the queued request');
-    const queuedTask = 'id' in queuedResult ? (queuedResult as Task) : undefined;
-    context.check(
-      'the request sent while the agent was down was served after the restart',
-      queuedTask !== undefined,
-      queuedTask ? `task ${queuedTask.id}` : 'message',
+    context.progress(
+      `diagnosis-agent restarted (${running.where}) and resumed the task after step ${checkpoint}`,
     );
 
-    // The pipeline comes back: same client id, the broker still has its session.
+    // The pipeline comes back: same client id; the broker still has its session. The handler
+    // on its reply topic is in place before the CONNACK, so nothing queued is missed.
     const second = new MqttSession({ ...pipelineOptions });
+    context.defer(() => second.close());
     let sessionPresent = false;
     second.once('connect', (event) => {
       sessionPresent = event.sessionPresent;
     });
-    context.defer(() => second.close());
+    const queuedItems: StreamResponse[] = [];
+    const seenPayloads = new Set<string>();
+    let collecting = true;
+    await second.subscribe(
+      replyTopic,
+      (message) => {
+        if (!collecting) return;
+        const text = message.payload.toString('utf8');
+        if (seenPayloads.has(text)) return; // a QoS 1 redelivery
+        seenPayloads.add(text);
+        const item = decodeStreamItem(message);
+        const summary = item === undefined ? undefined : summarizeStreamItem(item);
+        if (item !== undefined && summary?.kind !== 'empty' && summary?.taskId === taskId) {
+          queuedItems.push(item);
+        }
+      },
+      { qos: 1 },
+    );
     await second.connect();
     context.check('the pipeline found its persistent session on the broker', sessionPresent);
-    const back = await createA2AMqttClient({
-      session: second,
-      agent: agent.agent,
-      scope,
-      topics,
-      requesterId: 'pipeline',
-      logger: context.logger,
-    });
+    const back = await pipelineClient(second);
     context.defer(() => back.close());
-    let current = await back.client.getTask({ tenant: '', id: task.id, historyLength: 0 });
-    context.progress(`pipeline is back: task ${task.id} is ${stateName(current.status?.state)}`);
-    if (!TERMINAL_STATES.has(current.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) {
+    // Task follow-up. Its reply comes on the same subscription after everything queued
+    // before it, so once it is here the queue has been delivered.
+    let current = await back.client.getTask({ tenant: '', id: taskId, historyLength: 0 });
+    collecting = false;
+    const queuedSteps = logSteps(queuedItems);
+    context.progress(
+      `pipeline is back: its persistent session delivered ${queuedItems.length} item(s) streamed while it was away`,
+    );
+    for (const item of queuedItems) context.progress(`  (queued) ${describeItem(item)}`);
+    context.check(
+      'the persistent session delivered the steps streamed while the pipeline was away',
+      queuedSteps.length > 0 && queuedSteps.every((step, index) => step === index + 1),
+      `steps ${queuedSteps.join(', ') || 'none'}`,
+    );
+
+    context.progress(`follow-up: GetTask says ${stateName(current.status?.state)}`);
+    const followUpSteps: number[] = [];
+    let snapshotSteps: number[] = [];
+    if (!isTerminal(current)) {
+      // Still running on the restarted agent: follow the rest live (SubscribeToTask).
+      const signal = AbortSignal.any([context.signal, AbortSignal.timeout(FOLLOW_UP_MS)]);
       try {
         for await (const item of back.client.resubscribeTask(
-          { tenant: '', id: task.id },
-          { signal: context.signal },
+          { tenant: '', id: taskId },
+          { signal },
         )) {
-          const summary = summarizeStreamItem(item);
-          if (summary.kind === 'status' && summary.text) {
-            context.progress(`status ${summary.state}: ${summary.text}`);
+          if (item.payload?.$case === 'task') {
+            snapshotSteps = rangeTo(completedDiagnosisSteps(item.payload.value));
+          } else {
+            followUpSteps.push(...logSteps([item]));
+            context.progress(`  (follow-up) ${describeItem(item)}`);
           }
         }
       } catch (error) {
-        context.logger.debug({ err: error }, 'resubscribe ended; falling back to GetTask');
+        // The task finished between GetTask and the subscription: GetTask below has it all.
+        context.logger.debug({ err: error }, 'resubscribe ended');
       }
-      await waitUntilTerminal(async () => {
-        current = await back.client.getTask({ tenant: '', id: task.id, historyLength: 0 });
-        return current;
-      });
+      // A re-attached stream can deliver the final status a moment before the agent's store
+      // has saved it: wait for the store's file events, then ask again.
+      await waitForChange(
+        directoryChanges(storeDirectory),
+        async () => {
+          const saved = await store.load(taskId);
+          return saved !== undefined && isTerminal(saved);
+        },
+        bounded('the finished task in the agent store', FOLLOW_UP_MS),
+      );
+      current = await back.client.getTask({ tenant: '', id: taskId, historyLength: 0 });
     }
     const log = artifactText(
       current.artifacts.find((artifact) => artifact.artifactId === DIAGNOSIS_LOG_ARTIFACT_ID),
@@ -293,63 +378,109 @@ export const diagnosisScenario: ScenarioDefinition = {
         JSON.stringify(DIAGNOSIS_STEPS.map((step, index) => `${index + 1}. ${step}`)),
       `${steps.length}/${DIAGNOSIS_STEPS.length} steps`,
     );
+    // Every step reached the pipeline once as an event (queued or followed up), or, for steps
+    // done before it re-attached, in the task it got back; none twice.
+    const events = [...queuedSteps, ...followUpSteps];
+    const covered = new Set([...events, ...snapshotSteps, ...logSteps([], current)]);
+    context.check(
+      'the pipeline got every step exactly once (persistent session + follow-up)',
+      new Set(events).size === events.length &&
+        DIAGNOSIS_STEPS.every((_, index) => covered.has(index + 1)),
+      `queued ${queuedSteps.join(',') || '-'}; followed up ${followUpSteps.join(',') || '-'}; from the task ${
+        [...covered]
+          .filter((step) => !events.includes(step))
+          .sort()
+          .join(',') || '-'
+      }`,
+    );
     context.check(
       'the report says where it resumed',
       report.includes(`Resumed after step ${checkpoint}/${DIAGNOSIS_STEPS.length}`),
     );
-    if (queuedTask !== undefined) {
-      let queuedNow = queuedTask;
-      await waitUntilTerminal(async () => {
-        queuedNow = await scheduler.client.getTask({
-          tenant: '',
-          id: queuedTask.id,
-          historyLength: 0,
-        });
-        return queuedNow;
-      });
-      context.check(
-        "the scheduler's task completed too",
-        queuedNow.status?.state === TaskState.TASK_STATE_COMPLETED,
-        stateName(queuedNow.status?.state),
-      );
-    }
-    await waitUntil(() => presence.at(-1) === 'online:agent', {
-      timeoutMs: 5_000,
-      what: 'the agent back online',
-    });
+
+    const served = await within(queued, FOLLOW_UP_MS, 'the reply to the queued request');
+    const servedTask = 'id' in served ? (served as Task) : undefined;
+    context.check(
+      'the request sent while the agent was down was served after the restart',
+      servedTask?.status?.state === TaskState.TASK_STATE_COMPLETED,
+      servedTask ? `task ${servedTask.id} ${stateName(servedTask.status?.state)}` : 'a message',
+    );
+    await presence.waitFor(
+      (seen) => seen.at(-1) === 'online:agent',
+      bounded('the agent back online'),
+    );
     context.check(
       'presence went online -> offline (lwt) -> online',
-      isOnlineOfflineOnline(presence),
-      presence.join(' -> '),
+      isOnlineOfflineOnline(presence.items),
+      presence.items.join(' -> '),
     );
   },
 };
 
-function recordPresence(event: DirectoryEvent, agentId: string, into: string[]): void {
+function isTerminal(task: Task): boolean {
+  return TERMINAL_STATES.has(task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED);
+}
+
+/** A JSON-RPC reply on the pipeline's reply topic, as a stream item (undefined otherwise). */
+function decodeStreamItem(message: InboundMessage): StreamResponse | undefined {
+  try {
+    const reply = JSON.parse(message.payload.toString('utf8')) as { result?: unknown };
+    if (reply.result === null || typeof reply.result !== 'object') return undefined;
+    const item = StreamResponse.fromJSON(reply.result);
+    return item.payload === undefined ? undefined : item;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The step numbers of the diagnosis-log chunks in `items` (and in `task`'s log, if given). */
+function logSteps(items: readonly StreamResponse[], task?: Task): number[] {
+  const texts = items.flatMap((item) =>
+    item.payload?.$case === 'artifactUpdate' &&
+    item.payload.value.artifact?.artifactId === DIAGNOSIS_LOG_ARTIFACT_ID
+      ? [artifactText(item.payload.value.artifact)]
+      : [],
+  );
+  const log = task?.artifacts.find((artifact) => artifact.artifactId === DIAGNOSIS_LOG_ARTIFACT_ID);
+  if (log) texts.push(artifactText(log));
+  return texts.flatMap((text) =>
+    text
+      .split('\n')
+      .map((line) => /^(\d+)\. /.exec(line)?.[1])
+      .filter((step): step is string => step !== undefined)
+      .map(Number),
+  );
+}
+
+function rangeTo(count: number): number[] {
+  return Array.from({ length: count }, (_, index) => index + 1);
+}
+
+function describeItem(item: StreamResponse): string {
+  const summary = summarizeStreamItem(item);
+  switch (summary.kind) {
+    case 'task':
+      return `task ${summary.state}`;
+    case 'status':
+      return `status ${summary.state}${summary.text ? `: ${summary.text}` : ''}`;
+    case 'artifact':
+      return `artifact "${summary.name}": ${summary.text.trim().split('\n')[0] ?? ''}`;
+    case 'message':
+      return `message: ${summary.text}`;
+    default:
+      return 'empty';
+  }
+}
+
+function recordPresence(event: DirectoryEvent, agentId: string, into: Observations<string>): void {
   if (event.type === 'invalid' || event.entry.address.agent !== agentId) return;
   if (event.type === 'removed') return;
   const label = `${event.entry.status}:${event.entry.statusSource ?? '?'}`;
-  if (into.at(-1) !== label) into.push(label);
+  if (into.items.at(-1) !== label) into.push(label);
 }
 
-function isOnlineOfflineOnline(presence: string[]): boolean {
+function isOnlineOfflineOnline(presence: readonly string[]): boolean {
   const online = presence.indexOf('online:agent');
   const offline = presence.indexOf('offline:lwt', online);
   return online >= 0 && offline > online && presence.lastIndexOf('online:agent') > offline;
-}
-
-async function waitForCheckpoint(store: FileTaskStore, taskId: string, steps: number) {
-  const deadline = Date.now() + 10_000;
-  while (completedDiagnosisSteps(await store.load(taskId)) < steps) {
-    if (Date.now() > deadline) throw new Error(`task ${taskId} never reached step ${steps}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-async function waitUntilTerminal(load: () => Promise<Task>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!TERMINAL_STATES.has((await load()).status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) {
-    if (Date.now() > deadline) throw new Error('the task did not finish within 15 s');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

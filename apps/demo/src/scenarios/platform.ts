@@ -1,249 +1,128 @@
 import type { Task } from '@a2a-js/sdk';
 import { createA2AMqttClient } from '@a2a-mqtt/client';
-import { connectMqttSession, type MqttSession } from '@a2a-mqtt/connection';
+import { connectMqttSession } from '@a2a-mqtt/connection';
+import { createAgentDirectory, type DirectoryEntry } from '@a2a-mqtt/discovery';
+import { type AgentAddress, createTopics, type TopicScheme } from '@a2a-mqtt/protocol';
+import { messageText, sendMessageRequest } from '../agents/index.js';
+import { demoProcessEntry, startDemoProcess } from '../processes/demo-process.js';
 import {
-  type AgentRegistration,
-  createAgentDirectory,
-  type DirectoryEntry,
-  presenceWill,
-  registerAgent,
-} from '@a2a-mqtt/discovery';
-import {
-  type AgentAddress,
-  clientIdFor,
-  createTopics,
-  parseBrokerUrl,
-  type TopicScheme,
-} from '@a2a-mqtt/protocol';
-import {
-  type A2AMqttServer,
-  createA2AMqttServer,
-  createMultiAgentHost,
-  createRequestHandler,
-  type MultiAgentHost,
-} from '@a2a-mqtt/server';
-import { demoCard, EchoAgentExecutor, messageText, sendMessageRequest } from '../agents/index.js';
+  clearCards,
+  NODES,
+  type NodeSpec,
+  PLATFORM_POOL,
+  PlatformNode,
+  RUNTIME_AGENT,
+  summarizerId,
+} from './platform-node.js';
 import type { ScenarioContext, ScenarioDefinition } from './scenario.js';
-import { crashSession, waitUntil } from './support.js';
+import { Observations } from './support.js';
 
-/** The pool every node joins. */
-export const PLATFORM_POOL = 'summarize';
+export { PLATFORM_POOL } from './platform-node.js';
 
-interface PlatformAgentSpec {
-  id: string;
-  description: string;
-  reply: (text: string) => string;
+/** The node scenario 3 kills (a child process when the demo is built). */
+const KILLED_NODE = 'node-1';
+/** Bound of every wait of this scenario on the console's directory. */
+const DIRECTORY_WAIT_MS = 10_000;
+/** Bound of a node process's start. */
+const NODE_START_TIMEOUT_MS = 10_000;
+
+interface RunningNode {
+  readonly spec: NodeSpec;
+  readonly unit: string;
+  /** "process 1234" or "in the demo's process". */
+  readonly where: string;
+  /** True when the node is a child process (killed with SIGKILL). */
+  readonly realProcess: boolean;
+  /** The in-process node (runtime changes), when it runs here. */
+  readonly local: PlatformNode | undefined;
+  kill(): Promise<void>;
 }
 
-interface NodeSpec {
-  id: string;
-  /** Base name of the unit the node serves (all of its agents). */
-  unit: string;
-  agents: PlatformAgentSpec[];
-}
-
-const NODES: NodeSpec[] = [
-  {
-    id: 'node-1',
-    unit: 'sales',
-    agents: [
-      {
-        id: 'quote',
-        description: 'Prices an order.',
-        reply: (text) => `Quote for "${text}": 1 200 EUR`,
-      },
-      {
-        id: 'invoice',
-        description: 'Issues invoices.',
-        reply: (text) => `Invoice drafted for "${text}"`,
-      },
-    ],
-  },
-  {
-    id: 'node-2',
-    unit: 'support',
-    agents: [
-      {
-        id: 'triage',
-        description: 'Routes support tickets.',
-        reply: (text) => `Ticket "${text}" -> team network`,
-      },
-      {
-        id: 'faq',
-        description: 'Answers common questions.',
-        reply: (text) => `FAQ answer for "${text}"`,
-      },
-    ],
-  },
-  {
-    id: 'node-3',
-    unit: 'research',
-    agents: [
-      {
-        id: 'search',
-        description: 'Searches the knowledge base.',
-        reply: (text) => `3 documents match "${text}"`,
-      },
-    ],
-  },
-];
-
-/** The agent added at runtime (on node-2, unit support). */
-const RUNTIME_AGENT: PlatformAgentSpec = {
-  id: 'refund',
-  description: 'Refunds orders (added at runtime).',
-  reply: (text) => `Refund approved for "${text}"`,
-};
-
-function summarizerReply(node: string): (text: string) => string {
-  return (text) => `[${node}] summary: ${text.split(/\s+/).slice(0, 4).join(' ')}...`;
-}
-
-/** A platform node: one multi-agent host (one wildcard subscription) + presence + a pool member. */
-class PlatformNode {
-  readonly presence = new Map<string, { session: MqttSession; registration: AgentRegistration }>();
-  member: A2AMqttServer | undefined;
-  killed = false;
-
-  private constructor(
-    readonly spec: NodeSpec,
-    readonly unit: string,
-    readonly host: MultiAgentHost,
-    private readonly context: ScenarioContext,
-    private readonly topics: TopicScheme,
-  ) {}
-
-  static async start(
-    spec: NodeSpec,
-    context: ScenarioContext,
-    topics: TopicScheme,
-    sharedUnit: string,
-  ): Promise<PlatformNode> {
-    const unit = context.unit(spec.unit);
-    const host = await createMultiAgentHost({
-      session: { url: context.env.brokerUrl, logger: context.logger },
-      scope: { org: context.env.org, unit },
-      hostId: spec.id,
-      topics,
-      // Cards are registered by each agent's presence session (its own Last Will).
-      register: false,
-      shutdownTimeoutMs: 1_000,
-      logger: context.logger.child({ node: spec.id }),
-    });
-    const node = new PlatformNode(spec, unit, host, context, topics);
-    context.defer(() => node.close());
-    for (const agent of spec.agents) await node.addAgent(agent);
-    node.member = await createA2AMqttServer({
-      session: { url: context.env.brokerUrl, logger: context.logger },
-      agent: { org: context.env.org, unit: sharedUnit, agent: `summarizer-${spec.id}` },
-      requestHandler: createRequestHandler({
-        agentCard: demoCard({
-          name: `summarizer-${spec.id}`,
-          description: `Summarizer on ${spec.id}, member of pool ${PLATFORM_POOL}.`,
-          skills: [
-            { id: 'summarize', name: 'Summarize', description: 'Summarizes text.', tags: ['pool'] },
-          ],
-        }),
-        agentExecutor: new EchoAgentExecutor({ reply: summarizerReply(spec.id), stepDelayMs: 5 }),
-      }),
-      topics,
-      pool: PLATFORM_POOL,
-      shutdownTimeoutMs: 1_000,
-      logger: context.logger.child({ node: spec.id, pool: PLATFORM_POOL }),
-    });
-    return node;
-  }
-
-  /** Serves one more agent of the node's unit and registers its card (online, with a will). */
-  async addAgent(agent: PlatformAgentSpec): Promise<void> {
-    const address: AgentAddress = { org: this.context.env.org, unit: this.unit, agent: agent.id };
-    const card = demoCard({
-      name: agent.id,
-      description: agent.description,
-      skills: [
-        { id: agent.id, name: agent.id, description: agent.description, tags: [this.spec.unit] },
+/**
+ * Starts a node: as a child process when `asProcess` and the demo is built (so it can be
+ * killed for real), otherwise in this process. Its stop (or the cleanup of its cards after a
+ * kill) is a scenario cleanup.
+ */
+async function startNode(
+  spec: NodeSpec,
+  context: ScenarioContext,
+  topics: TopicScheme,
+  sharedUnit: string,
+  asProcess: boolean,
+): Promise<RunningNode> {
+  const { env } = context;
+  const unit = context.unit(spec.unit);
+  const entry = asProcess ? demoProcessEntry('platform-node') : undefined;
+  if (entry !== undefined) {
+    const child = startDemoProcess('platform-node', {
+      entry,
+      args: [
+        ...['--node', spec.id, '--prefix', topics.prefix, '--org', env.org],
+        ...['--unit', unit, '--shared-unit', sharedUnit],
+        ...['--log-level', context.logger.level],
       ],
+      env: { A2A_MQTT_URL: env.brokerUrl },
+      logger: context.logger,
     });
-    await this.host.addAgent({
-      agent: agent.id,
-      requestHandler: createRequestHandler({
-        agentCard: card,
-        agentExecutor: new EchoAgentExecutor({ reply: agent.reply, stepDelayMs: 5 }),
-      }),
-    });
-    // One will covers one card: each agent's presence has its own small session.
-    const session = await connectMqttSession({
-      url: this.context.env.brokerUrl,
-      clientId: clientIdFor(address),
-      will: presenceWill({
-        agent: address,
-        card,
-        topics: this.topics,
-        broker: parseBrokerUrl(this.context.env.brokerUrl),
-      }),
-      logger: this.context.logger,
-    });
-    const registration = await registerAgent({
-      session,
-      agent: address,
-      card,
-      topics: this.topics,
-    });
-    this.presence.set(agent.id, { session, registration });
-  }
-
-  /** Kills the node: every connection drops without DISCONNECT (the broker fires the wills). */
-  async kill(): Promise<void> {
-    this.killed = true;
-    const sessions = [
-      this.host.session,
-      ...[...this.presence.values()].map((entry) => entry.session),
-      ...(this.member ? [this.member.session] : []),
+    const addresses: AgentAddress[] = [
+      ...spec.agents.map((agent) => ({ org: env.org, unit, agent: agent.id })),
+      { org: env.org, unit: sharedUnit, agent: summarizerId(spec.id) },
     ];
-    for (const session of sessions) session.destroySocket();
-    await Promise.all(sessions.map((session) => crashSession(session)));
+    let killed = false;
+    context.defer(async () => {
+      // A graceful stop clears the node's cards itself; after a kill they stay retained.
+      const graceful = killed ? false : await child.stop();
+      if (!graceful) await clearCards(env.brokerUrl, topics, addresses, context.logger);
+    });
+    await child.waitForEvent('ready', {
+      timeoutMs: NODE_START_TIMEOUT_MS,
+      what: `${spec.id} to start`,
+      signal: context.signal,
+    });
+    return {
+      spec,
+      unit,
+      where: `process ${child.pid}`,
+      realProcess: true,
+      local: undefined,
+      kill: async () => {
+        killed = true;
+        await child.kill();
+      },
+    };
   }
-
-  /** Graceful stop, clearing the node's cards (the demo leaves nothing retained behind). */
-  async close(): Promise<void> {
-    if (!this.killed) {
-      for (const { registration } of this.presence.values()) {
-        await registration.unregister().catch(() => undefined);
-      }
-      await this.member?.registration?.unregister().catch(() => undefined);
-      await this.member?.close({ timeoutMs: 1_000 });
-      await this.host.close({ timeoutMs: 1_000 });
-      await Promise.all([...this.presence.values()].map(({ session }) => session.close()));
-      return;
-    }
-    // A killed node's cards stay retained (offline); clear them so a shared broker stays tidy.
-    // Each card is cleared under its own agent's identity (what an ACL lets it write).
-    const addresses: AgentAddress[] = [...this.presence.keys()].map((agent) => ({
-      org: this.context.env.org,
-      unit: this.unit,
-      agent,
-    }));
-    if (this.member) addresses.push(this.member.agent);
-    for (const address of addresses) {
-      const session = await connectMqttSession({
-        url: this.context.env.brokerUrl,
-        clientId: clientIdFor(address),
-        logger: this.context.logger,
-      });
-      try {
-        await session.publish(this.topics.discovery(address), '', { qos: 1, retain: true });
-      } finally {
-        await session.close();
-      }
-    }
-  }
+  const node = await PlatformNode.start(spec, {
+    brokerUrl: env.brokerUrl,
+    org: env.org,
+    unit,
+    sharedUnit,
+    topics,
+    logger: context.logger,
+  });
+  let crashed = false;
+  context.defer(async () => {
+    if (crashed) await clearCards(env.brokerUrl, topics, node.addresses(), context.logger);
+    else await node.close();
+  });
+  return {
+    spec,
+    unit,
+    where: "in the demo's process",
+    realProcess: false,
+    local: node,
+    kill: async () => {
+      crashed = true;
+      await node.crash();
+    },
+  };
 }
 
 /**
  * Scenario 3: an agent platform. Three nodes each serve every agent of one unit through one
  * wildcard subscription and are members of one pool; the pool shares load among them; an
  * agent added at runtime is discovered live; a killed node's cards go offline through their
- * wills while the other nodes keep serving.
+ * wills while the other nodes keep serving. node-1 is a child process killed with SIGKILL
+ * (when the demo is built; otherwise its sockets are destroyed in-process, and it says so).
  */
 export const platformScenario: ScenarioDefinition = {
   id: 'platform',
@@ -253,6 +132,11 @@ export const platformScenario: ScenarioDefinition = {
     const { env } = context;
     const topics = createTopics({ prefix: env.prefix });
     const sharedUnit = context.unit('shared');
+    const bounded = (what: string) => ({
+      timeoutMs: DIRECTORY_WAIT_MS,
+      what,
+      signal: context.signal,
+    });
 
     // The platform console watches every unit of the org.
     const observer = await connectMqttSession({
@@ -263,39 +147,42 @@ export const platformScenario: ScenarioDefinition = {
     context.defer(() => observer.close());
     const directory = createAgentDirectory({ session: observer, scope: { org: env.org }, topics });
     context.defer(() => directory.close());
-    const events: { type: string; entry: DirectoryEntry; at: number }[] = [];
+    const events = new Observations<{ type: string; entry: DirectoryEntry; at: number }>();
     const watching = (async () => {
       for await (const event of directory.watch()) {
-        if (event.type !== 'invalid')
+        if (event.type !== 'invalid') {
           events.push({ type: event.type, entry: event.entry, at: Date.now() });
+        }
       }
     })();
     watching.catch(() => undefined);
     await directory.start();
 
-    const nodes: PlatformNode[] = [];
+    const nodes: RunningNode[] = [];
     for (const spec of NODES) {
-      nodes.push(await PlatformNode.start(spec, context, topics, sharedUnit));
+      const node = await startNode(spec, context, topics, sharedUnit, spec.id === KILLED_NODE);
+      nodes.push(node);
       context.progress(
-        `${spec.id} serves unit ${context.unit(spec.unit)} (${spec.agents.map((a) => a.id).join(', ')}) via ${topics.requestFilter({ org: env.org, unit: context.unit(spec.unit) })} and joins pool ${PLATFORM_POOL}`,
+        `${spec.id} (${node.where}) serves unit ${node.unit} (${spec.agents.map((a) => a.id).join(', ')}) via ${topics.requestFilter({ org: env.org, unit: node.unit })} and joins pool ${PLATFORM_POOL}`,
       );
     }
-    const expected = NODES.flatMap((spec) => [
-      ...spec.agents.map((agent) => `${env.org}/${context.unit(spec.unit)}/${agent.id}`),
-      `${env.org}/${sharedUnit}/summarizer-${spec.id}`,
+    const expected = nodes.flatMap((node) => [
+      ...node.spec.agents.map((agent) => `${env.org}/${node.unit}/${agent.id}`),
+      `${env.org}/${sharedUnit}/${summarizerId(node.spec.id)}`,
     ]);
     const onlineIds = (): Set<string> =>
       new Set(directory.list({ status: 'online' }).map((entry) => entry.id));
-    await waitUntil(() => expected.every((id) => onlineIds().has(id)), {
-      timeoutMs: 5_000,
-      what: 'every card online',
-    });
+    // Re-checked on every directory event (no polling).
+    await events.waitFor(
+      () => expected.every((id) => onlineIds().has(id)),
+      bounded('every card online'),
+    );
     context.check('the console sees every card online', true, `${expected.length} agents`);
 
     // Load sharing through the pool.
     const pool = await createA2AMqttClient({
       url: env.brokerUrl,
-      agent: `summarizer-${NODES[0]?.id}`,
+      agent: summarizerId(NODES[0]?.id ?? ''),
       scope: { org: env.org, unit: sharedUnit },
       pool: PLATFORM_POOL,
       topics,
@@ -325,23 +212,19 @@ export const platformScenario: ScenarioDefinition = {
 
     // An agent added at runtime is discovered live.
     const node2 = nodes[1];
-    if (node2 === undefined) throw new Error('node-2 missing');
+    if (node2?.local === undefined) throw new Error('node-2 missing');
     const refundId = `${env.org}/${node2.unit}/${RUNTIME_AGENT.id}`;
     const addedAt = Date.now();
-    await node2.addAgent(RUNTIME_AGENT);
-    await waitUntil(
-      () => events.some((event) => event.type === 'added' && event.entry.id === refundId),
-      {
-        timeoutMs: 5_000,
-        what: `${refundId} in the console`,
-      },
+    await node2.local.addAgent(RUNTIME_AGENT);
+    const seen = await events.waitFor(
+      (items) => items.find((event) => event.type === 'added' && event.entry.id === refundId),
+      bounded(`${refundId} in the console`),
     );
-    const seen = events.find((event) => event.type === 'added' && event.entry.id === refundId);
     context.progress(`${RUNTIME_AGENT.id} added to ${node2.spec.id} at runtime`);
     context.check(
       'the console discovered the new agent live',
-      seen !== undefined,
-      `${seen ? seen.at - addedAt : '?'} ms after it was added`,
+      seen !== true,
+      `${seen === true ? '?' : seen.at - addedAt} ms after it was added`,
     );
     const refund = await createA2AMqttClient({
       url: env.brokerUrl,
@@ -364,19 +247,24 @@ export const platformScenario: ScenarioDefinition = {
     if (node1 === undefined) throw new Error('node-1 missing');
     const node1Ids = [
       ...node1.spec.agents.map((agent) => `${env.org}/${node1.unit}/${agent.id}`),
-      `${env.org}/${sharedUnit}/summarizer-${node1.spec.id}`,
+      `${env.org}/${sharedUnit}/${summarizerId(node1.spec.id)}`,
     ];
     await node1.kill();
-    context.progress(`${node1.spec.id} killed (connections dropped without DISCONNECT)`);
+    context.progress(
+      node1.realProcess
+        ? `${node1.spec.id} (${node1.where}) killed with SIGKILL: the OS dropped its connections without DISCONNECT`
+        : `${node1.spec.id} crashed in-process (its sockets destroyed without DISCONNECT; apps/demo/dist is not built, so no process was killed)`,
+      { crash: node1.realProcess ? 'SIGKILL' : 'in-process' },
+    );
     const offlineByWill = (): string[] =>
       node1Ids.filter((id) => {
         const entry = directory.list().find((candidate) => candidate.id === id);
         return entry?.status === 'offline' && entry.statusSource === 'lwt';
       });
-    await waitUntil(() => offlineByWill().length === node1Ids.length, {
-      timeoutMs: 10_000,
-      what: `the wills of ${node1.spec.id}`,
-    });
+    await events.waitFor(
+      () => offlineByWill().length === node1Ids.length,
+      bounded(`the wills of ${node1.spec.id}`),
+    );
     context.check(
       `every card of ${node1.spec.id} went offline through its will`,
       offlineByWill().length === node1Ids.length,
@@ -412,7 +300,7 @@ export const platformScenario: ScenarioDefinition = {
     context.check(
       'the pool keeps serving without the killed node',
       secondRound.length === 4 &&
-        !secondRound.includes(`summarizer-${node1.spec.id}`) &&
+        !secondRound.includes(summarizerId(node1.spec.id)) &&
         !secondRound.includes('?'),
       countBy(secondRound),
     );

@@ -62,6 +62,8 @@ export async function runScenario(
   index: number,
   env: DemoEnvironment,
   reporter: Reporter,
+  /** Aborts the scenario (Ctrl-C): it fails with the signal's reason, its cleanups still run. */
+  signal?: AbortSignal,
 ): Promise<ScenarioResult> {
   const started = Date.now();
   const checks: CheckResult[] = [];
@@ -99,6 +101,7 @@ export async function runScenario(
   };
   let error: string | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   try {
     await Promise.race([
       definition.run(context),
@@ -108,6 +111,14 @@ export async function runScenario(
           controller.abort(timeout);
           reject(timeout);
         }, definition.timeoutMs);
+        onAbort = () => {
+          const reason =
+            signal?.reason instanceof Error ? signal.reason : new Error('scenario interrupted');
+          controller.abort(reason);
+          reject(reason);
+        };
+        if (signal?.aborted) onAbort();
+        else signal?.addEventListener('abort', onAbort, { once: true });
       }),
     ]);
   } catch (caught) {
@@ -116,12 +127,15 @@ export async function runScenario(
     logger.debug({ err: caught }, 'scenario failed');
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
     if (!controller.signal.aborted) controller.abort(new Error('scenario ended'));
     for (const cleanup of cleanups.reverse()) {
       try {
         await cleanup();
       } catch (caught) {
-        logger.warn({ err: caught }, 'cleanup failed');
+        // After Ctrl-C the broker may be gone already: expected, not worth a warning.
+        if (signal?.aborted) logger.debug({ err: caught }, 'cleanup failed after interrupt');
+        else logger.warn({ err: caught }, 'cleanup failed');
       }
     }
   }
