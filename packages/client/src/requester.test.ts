@@ -334,6 +334,21 @@ describe('errors', () => {
     expect(requester.stats.unknownCorrelation).toBe(2);
   });
 
+  it('holds its writes to the end of the turn for a unary reply only', async () => {
+    const { session, transport } = setup();
+    const pending = transport.getTask({ tenant: '', id: TASK_ID });
+    await flush();
+    // Unknown correlations do not end a call: nothing to coalesce with.
+    session.deliver({
+      payload: Buffer.from('{}'),
+      properties: { correlationData: Buffer.from('nope') },
+    });
+    expect(session.coalesced).toBe(0);
+    session.result(0, taskJson('TASK_STATE_WORKING'));
+    await pending;
+    expect(session.coalesced).toBe(1);
+  });
+
   it('fails only the request a malformed reply belongs to', async () => {
     const { session, requester, transport } = setup();
     const bad = transport.getTask({ tenant: '', id: TASK_ID }).catch((error: unknown) => error);

@@ -72,6 +72,12 @@ export interface RequesterSession {
       failOnNoSubscribers?: boolean;
     },
   ): Promise<unknown>;
+  /**
+   * Holds the socket's writes to the end of the event-loop turn (`MqttSession` has it; a
+   * session without it writes at once). Used for non-streaming replies, so the PUBACK of a
+   * reply and the next request the caller makes on it leave in one write.
+   */
+  coalesceWritesThisTurn?(): void;
 }
 
 /** Options of {@link getRequester} / {@link MqttRequester}. */
@@ -236,6 +242,8 @@ export class MqttRequester {
   /** The default policy of requests. */
   readonly policy: ResolvedRequestPolicy;
   /** @internal */ readonly session: RequesterSession;
+  /** The topic prefix of the reply topic (the scheme the requester was created with). */
+  readonly prefix: string;
   /** @internal */ readonly pending = new Map<string, PendingCall>();
   /** @internal */ readonly counters: Omit<RequesterStats, 'inFlight'> = {
     requests: 0,
@@ -271,6 +279,7 @@ export class MqttRequester {
     this.onClose = onClose;
     const identity = requesterIdentity(session, options);
     const topics = options.topics ?? createTopics();
+    this.prefix = topics.prefix;
     this.replyTopic = topics.reply({
       org: identity.org,
       unit: identity.unit,
@@ -434,6 +443,9 @@ export class MqttRequester {
       this.counters.unknownCorrelation++;
       return;
     }
+    // A unary reply ends its call: its PUBACK may wait for what the caller sends next. Stream
+    // items are acknowledged at once (held PUBACKs stall the broker's in-flight window).
+    if (call.isUnary) this.session.coalesceWritesThisTurn?.();
     call.onReply(key, message);
   }
 }
@@ -682,6 +694,11 @@ class PendingCall {
       default:
         return;
     }
+  }
+
+  /** Whether the call takes one reply (not a stream). */
+  get isUnary(): boolean {
+    return this.unary !== undefined;
   }
 
   onReply(key: string, message: InboundMessage): void {

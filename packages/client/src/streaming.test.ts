@@ -85,6 +85,8 @@ describe('streams', () => {
     expect(run.state.error).toBeUndefined();
     expect(run.cases()).toEqual(['task', 'statusUpdate', 'artifactUpdate', 'statusUpdate']);
     expect(requester.stats.inFlight).toBe(0);
+    // Stream items are acknowledged at once: held PUBACKs would stall the broker's window.
+    expect(session.coalesced).toBe(0);
     // Late items of a finished stream are unknown correlations.
     resultTo(session, 0, status('TASK_STATE_WORKING'));
     expect(requester.stats.unknownCorrelation).toBe(1);

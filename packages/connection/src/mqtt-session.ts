@@ -442,6 +442,35 @@ export class MqttSession {
   }
 
   /**
+   * Holds this session's socket writes until the check phase of the current event-loop turn,
+   * so that everything written during the turn leaves in one system call: the PUBACK mqtt.js
+   * writes for an inbound message, and the publishes made while handling it (a reply that is
+   * computed within the turn). Idempotent within a turn; packets are only delayed to the end
+   * of the turn, never dropped or reordered. Does nothing while the socket is not open.
+   *
+   * Call it from a message handler when a reply is expected in the same turn: the server does
+   * for every request it accepts, the requester for every non-streaming reply (so its PUBACK
+   * and the caller's next request share a write). On loopback each write is a system call
+   * that also wakes the broker, about 30 µs per sequential round trip on a 2-core machine.
+   * Do not call it for long runs of inbound stream items: a receiver that holds its PUBACKs to
+   * the end of each turn slows the broker's in-flight window (measured: a 10 000-item stream
+   * fell from about 12 500 to 5 500 items/s).
+   *
+   * @example
+   * ```ts
+   * await session.subscribe('a2a/v1/request/acme/ops/planner', (message) => {
+   *   session.coalesceWritesThisTurn(); // the PUBACK waits for the reply below
+   *   void session.publish(message.properties.responseTopic ?? 'x', answer(message), {
+   *     properties: { correlationData: message.properties.correlationData },
+   *   });
+   * });
+   * ```
+   */
+  coalesceWritesThisTurn(): void {
+    if (this.corkedStream === undefined && this.state !== 'closed') this.corkUntilCheckPhase();
+  }
+
+  /**
    * Destroys the socket without DISCONNECT, as a crash would: the broker publishes the will
    * and the session reconnects per its policy. For tests and fault injection.
    */

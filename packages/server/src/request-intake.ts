@@ -59,6 +59,8 @@ export class RequestIntake {
     endpoint: AgentEndpoint | undefined,
     replyUserProperties: UserProperties | undefined,
   ): void {
+    // The PUBACK of this request and a reply computed within this turn leave in one write.
+    this.session.coalesceWritesThisTurn();
     try {
       this.acceptUnsafe(message, endpoint, replyUserProperties);
     } catch (error) {

@@ -203,6 +203,67 @@ describe('MqttSession on mosquitto', () => {
     await expect(session.publish('drop/x', 'after')).resolves.toMatchObject({ reasonCode: 0x10 });
   });
 
+  it.each([
+    { coalesce: true, writes: 1 },
+    { coalesce: false, writes: 2 },
+  ])(
+    'with coalesceWritesThisTurn() = $coalesce, a PUBACK and a reply computed later in the turn take $writes socket write(s)',
+    async ({ coalesce, writes }) => {
+      const responder = await open();
+      const requester = await open();
+      const replies: InboundMessage[] = [];
+      await requester.subscribe('coalesce/reply', (message) => replies.push(message));
+      // Every chunk the responder's socket writes, from the request's arrival on.
+      const chunks: Buffer[][] = [];
+      let recording = false;
+      // mqtt-packet writes strings (the topic) next to buffers.
+      const bytes = (chunk: Buffer | string) =>
+        typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      const socket = responder.client.stream as net.Socket & {
+        _write(chunk: Buffer | string, encoding: string, callback: () => void): void;
+        _writev(chunks: { chunk: Buffer | string }[], callback: () => void): void;
+      };
+      const write = socket._write.bind(socket);
+      const writev = socket._writev.bind(socket);
+      socket._write = (chunk, encoding, callback) => {
+        if (recording) chunks.push([bytes(chunk)]);
+        write(chunk, encoding, callback);
+      };
+      socket._writev = (list, callback) => {
+        if (recording) chunks.push(list.map((entry) => bytes(entry.chunk)));
+        writev(list, callback);
+      };
+      let replied: Promise<unknown> | undefined;
+      await responder.subscribe('coalesce/request', (message) => {
+        recording = true;
+        if (coalesce) responder.coalesceWritesThisTurn();
+        // The reply comes a few microtasks later, as a request handler's would.
+        replied = Promise.resolve()
+          .then(() => undefined)
+          .then(() =>
+            responder.publish('coalesce/reply', 'answer', {
+              qos: 1,
+              properties: {
+                correlationData: message.properties.correlationData ?? Buffer.alloc(1),
+              },
+            }),
+          );
+      });
+      await requester.publish('coalesce/request', 'question', {
+        qos: 1,
+        properties: { correlationData: Buffer.from('c1') },
+      });
+      await waitFor(() => replies.length === 1, TIMEOUT);
+      await replied; // its PUBACK, before the session closes
+      recording = false;
+      // MQTT fixed header types: PUBACK 0x40, PUBLISH 0x3_ (QoS 1: 0x32).
+      const kinds = chunks.map((list) => Buffer.concat(list)[0]);
+      expect(chunks).toHaveLength(writes);
+      expect(kinds[0]).toBe(0x40);
+      expect(Buffer.concat(chunks.flat()).includes(Buffer.from('answer'))).toBe(true);
+    },
+  );
+
   it('sets TCP_NODELAY on the first socket and again on every reconnect', async () => {
     const spy = vi.spyOn(net.Socket.prototype, 'setNoDelay');
     try {

@@ -20,6 +20,8 @@ export class FakeSession implements RequesterSession {
   readonly subscriptions: { filter: string; handler: (message: InboundMessage) => void }[] = [];
   readonly published: RecordedPublish[] = [];
   readonly events: string[] = [];
+  /** How often the requester asked to hold writes to the end of the turn. */
+  coalesced = 0;
   /** Next publish results: an Error rejects that publish. */
   publishOutcomes: (Error | undefined)[] = [];
 
@@ -56,6 +58,10 @@ export class FakeSession implements RequesterSession {
     });
     const outcome = this.publishOutcomes.shift();
     return outcome ? Promise.reject(outcome) : Promise.resolve({ reasonCode: 0 });
+  }
+
+  coalesceWritesThisTurn(): void {
+    this.coalesced++;
   }
 
   /** Delivers a raw reply to every subscription. */
