@@ -202,6 +202,69 @@ function setup(options: { authenticate?: AuthenticateHook; plainStore?: boolean 
   return { executor, endpoint, serve, metrics, logger, requestHandler };
 }
 
+describe('AgentEndpoint: streams', () => {
+  it('ends a stream whose executor published only a finished Task with its status update', async () => {
+    const card = testCard('snapshot-only');
+    const executor: AgentExecutor = {
+      async execute(context, bus) {
+        bus.publish(
+          AgentEvent.task({
+            id: context.taskId,
+            contextId: context.contextId,
+            status: {
+              state: TaskState.TASK_STATE_COMPLETED,
+              message: undefined,
+              timestamp: new Date().toISOString(),
+            },
+            artifacts: [],
+            history: [context.userMessage],
+            metadata: {},
+          }),
+        );
+        bus.finished();
+      },
+      async cancelTask() {},
+    };
+    const endpoint = new AgentEndpoint({
+      address,
+      requestHandler: createRequestHandler({ agentCard: card, agentExecutor: executor }),
+      card,
+      authenticate: undefined,
+      contextBuilder: undefined,
+      requireRequesterTaskId: true,
+      metrics: new MetricsRecorder(),
+      logger: silentLogger(),
+    });
+    const taskId = randomUUID();
+    const body = sendRequest({ method: 'SendStreamingMessage', text: 'x', taskId, id: 'c1' });
+    const parsed = parseJsonRpcRequest(Buffer.from(JSON.stringify(body)), 1_000_000);
+    if (!parsed.ok) throw new Error('test request did not parse');
+    const channel = new CollectingChannel();
+    await endpoint.serve(
+      { request: parsed.request, id: parsed.id, topic: 't', userProperties: V1 },
+      channel,
+    );
+    expect(channel.bodies).toHaveLength(2);
+    expect(channel.bodies[0].result.task.status.state).toBe('TASK_STATE_COMPLETED');
+    expect(isStreamFinal(channel.bodies[0])).toBe(false);
+    expect(channel.bodies[1]).toMatchObject({
+      id: 'c1',
+      result: { statusUpdate: { taskId, status: { state: 'TASK_STATE_COMPLETED' } } },
+    });
+    expect(isStreamFinal(channel.bodies[1])).toBe(true);
+  });
+
+  it('adds nothing after a stream that ended on its own final status update', async () => {
+    const channel = new ManualAckChannel(true);
+    const run = await serveManual(2, channel);
+    await ackUntil(channel, run.isFinished);
+    await run.done;
+    const last = channel.bodies.at(-1);
+    expect(last.result.statusUpdate.status.state).toBe('TASK_STATE_COMPLETED');
+    expect(channel.bodies.filter((body) => isStreamFinal(body))).toHaveLength(1);
+  });
+});
+
 describe('AgentEndpoint: requester-generated Task.id', () => {
   it('creates the task under the requester id and completes it', async () => {
     const { serve, executor } = setup();

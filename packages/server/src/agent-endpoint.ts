@@ -345,10 +345,12 @@ export class AgentEndpoint {
     const drain = async (keep: number): Promise<void> => {
       while (inFlight.length > keep) markFailed(await (inFlight.shift() as Promise<boolean>));
     };
+    let last: JsonRpcResponse | undefined;
     while (!next.done) {
       const item = next.value;
       const final = isStreamFinal(item);
       if (failed) break;
+      last = item;
       const serialized = reply.serialize(item);
       if (serialized.fits) {
         inFlight.push(reply.sendSerialized(serialized).then(markFailed));
@@ -372,6 +374,14 @@ export class AgentEndpoint {
       }
     }
     await drain(0);
+    if (next.done && !failed && last !== undefined && !isStreamFinal(last)) {
+      // The SDK's stream ended on a task snapshot in a final state (an executor that publishes
+      // only a finished Task): on MQTT only a status update ends a stream, so send one, or the
+      // requester would wait out its stream-idle timeout.
+      const closing = closingStatusOf(last, id);
+      if (closing !== undefined) await reply.send(closing);
+      return;
+    }
     if (!next.done) {
       // The profile ends the MQTT stream here (a final item, AUTH_REQUIRED included, or a
       // failed publish). The SDK's generator is what persists the task's later events, so it
@@ -610,6 +620,21 @@ function versionCardFor(card: AgentCard): AgentCard {
 }
 
 /** A task snapshot, then its status as a status update (stream-final when the state is). */
+/**
+ * The status update that ends a stream whose last item was a task snapshot in a stream-final
+ * state, or `undefined` when the last item says nothing final.
+ */
+function closingStatusOf(last: JsonRpcResponse, id: JsonRpcId): JsonRpcResponse | undefined {
+  const task = (last.result as { task?: Record<string, unknown> } | undefined)?.task;
+  const status = task?.status as { state?: unknown } | undefined;
+  if (typeof status?.state !== 'string' || !STREAM_FINAL_STATES.has(status.state)) return undefined;
+  return {
+    jsonrpc: '2.0',
+    id,
+    result: { statusUpdate: { taskId: task?.id, contextId: task?.contextId, status } },
+  };
+}
+
 async function sendSnapshotAndStatus(
   reply: ReplyChannel,
   id: JsonRpcId,

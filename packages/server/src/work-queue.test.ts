@@ -6,8 +6,13 @@ describe('WorkQueue', () => {
     const queue = new WorkQueue(2, 1);
     const releases: (() => void)[] = [];
     const started: (number | undefined)[] = [];
+    let thirdStarted!: () => void;
+    const third = new Promise<void>((resolve) => {
+      thirdStarted = resolve;
+    });
     const job = (startedAt: number | undefined) => {
       started.push(startedAt);
+      if (started.length === 3) thirdStarted();
       return new Promise<void>((resolve) => releases.push(resolve));
     };
     expect(queue.tryRun(job)).toBe(true);
@@ -17,7 +22,8 @@ describe('WorkQueue', () => {
     expect(queue.inFlight).toBe(2);
     expect(queue.queued).toBe(1);
     releases[0]!();
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    // The queued job starts as soon as the first one finishes.
+    await third;
     expect(queue.inFlight).toBe(2);
     expect(queue.queued).toBe(0);
     releases[1]!();
