@@ -152,9 +152,9 @@ describeBrokers('ClientFactory with MqttAgentCardResolver and MqttTransportFacto
 
     it('creates a client from an MQTT address and sendMessage reaches the registered agent', async () => {
       if (!session || !server?.registration) throw new Error('setup failed');
-      // The requester's own topics too: its reply topic otherwise stays under `$a2a/v1` for an
-      // agent under another prefix (the wire check flags the Response Topic).
-      transports = new MqttTransportFactory({ session, requesterOptions: { topics, logger } });
+      // No reply prefix given: the replies come back under the prefix of the agent's card (the
+      // wire check flags a Response Topic under another prefix).
+      transports = new MqttTransportFactory({ session, requesterOptions: { logger } });
       const factory = new ClientFactory(
         ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
           transports: [transports],

@@ -45,9 +45,29 @@ describe('MqttTransportFactory', () => {
     await flush();
     expect(session.published[0]!.topic).toBe('a2a/v1/request/acme/eng/code-generator-agent');
     expect(session.published[0]!.properties.userProperties).toMatchObject({ 'A2A-Version': '1.0' });
+    // Replies come back under the prefix of the card's request topic, not the default `$a2a/v1`.
+    expect(session.published[0]!.properties.responseTopic).toMatch(
+      /^a2a\/v1\/reply\/acme\/eng\/tester\//,
+    );
     session.result(0, { id: 't1', contextId: 'c1', status: { state: 'TASK_STATE_WORKING' } });
     await expect(pending).resolves.toMatchObject({ id: 't1' });
-    await getRequester(session).close();
+    await getRequester(session, { topics }).close();
+  });
+
+  it('keeps an explicit reply prefix (requesterOptions.topics) for every card', async () => {
+    const session = new FakeSession();
+    const mqtt = new MqttTransportFactory({
+      session,
+      requesterOptions: { topics: createTopics({ prefix: 'replies/v1' }) },
+    });
+    const client = await new ClientFactory({ transports: [mqtt] }).createFromAgentCard(card());
+    const pending = client.getTask({ tenant: '', id: 't1' });
+    await flush();
+    expect(session.published[0]!.topic).toBe('a2a/v1/request/acme/eng/code-generator-agent');
+    expect(session.published[0]!.properties.responseTopic).toMatch(/^replies\/v1\/reply\//);
+    session.result(0, { id: 't1', contextId: 'c1', status: { state: 'TASK_STATE_WORKING' } });
+    await expect(pending).resolves.toMatchObject({ id: 't1' });
+    await mqtt.requester.close();
   });
 
   it('needs no preferredTransports for a card whose only interface is MQTT', async () => {

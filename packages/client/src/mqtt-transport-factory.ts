@@ -13,7 +13,12 @@ import {
 import { type BearerAuthorizationOptions, BearerCredentials } from './bearer-authorization';
 import { MqttTransport } from './mqtt-transport';
 import type { RequestPolicy } from './policy';
-import { type MqttRequester, type RequesterSourceOptions, requesterFrom } from './requester';
+import {
+  getRequester,
+  type MqttRequester,
+  type RequesterSourceOptions,
+  requesterFrom,
+} from './requester';
 
 /**
  * Options of {@link MqttTransportFactory}. `authorization` / `allowInsecureBearer` (per-request
@@ -64,7 +69,12 @@ export interface MqttTransportFactoryOptions
  * ```
  */
 export class MqttTransportFactory implements TransportFactory {
-  /** The requester shared by the transports of this factory. */
+  /**
+   * The requester of the transports of this factory: the given one, else the session's
+   * requester for `requesterOptions.topics` (default prefix `$a2a/v1`). Without either option, a
+   * card whose MQTT interface names another prefix gets the session's requester of that prefix,
+   * so its replies come back under the prefix of its requests.
+   */
   readonly requester: MqttRequester;
   private readonly options: MqttTransportFactoryOptions;
   private readonly name: string;
@@ -81,6 +91,23 @@ export class MqttTransportFactory implements TransportFactory {
     // Refuse a bearer token on a non-TLS session now, not at the first card.
     BearerCredentials.from(options, this.requester.session);
     this.options = options;
+  }
+
+  /**
+   * The requester whose replies come back under the same prefix as the requests: with no
+   * `requester` and no `requesterOptions.topics` given, an agent under another prefix than the
+   * default one gets the session's requester of that prefix (one reply subscription per prefix),
+   * so a broker ACL written per prefix covers both directions.
+   */
+  private requesterFor(topics: TopicScheme): MqttRequester {
+    const { requester, session, requesterOptions } = this.options;
+    if (requester !== undefined || session === undefined || requesterOptions?.topics !== undefined)
+      return this.requester;
+    if (topics.prefix === this.requester.prefix) return this.requester;
+    return getRequester(session, {
+      ...requesterOptions,
+      topics: createTopics({ prefix: topics.prefix }),
+    });
   }
 
   /** The binding name this factory registers under. */
@@ -102,7 +129,7 @@ export class MqttTransportFactory implements TransportFactory {
     );
     const topics = this.options.topics ?? createTopics({ prefix: target.prefix });
     return new MqttTransport({
-      requester: this.requester,
+      requester: this.requesterFor(topics),
       agent: target.agent,
       pool: this.options.pool,
       topics,
@@ -131,7 +158,12 @@ export function createMqttTransportFactories(
   options: Omit<MqttTransportFactoryOptions, 'protocolName'>,
 ): MqttTransportFactory[] {
   const first = new MqttTransportFactory(options);
-  const shared = { ...options, requester: first.requester };
+  // Without an explicit requester, every factory asks the session's requester cache, which
+  // hands them the same requester per prefix.
+  const shared =
+    options.requester !== undefined || options.session === undefined
+      ? { ...options, requester: first.requester }
+      : options;
   const seen = new Set([first.protocolName.toUpperCase()]);
   const factories = [first];
   for (const name of mqttBindingNames()) {
