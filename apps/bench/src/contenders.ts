@@ -8,6 +8,7 @@ import {
 } from '@a2a-js/sdk/client';
 import mqtt, { type MqttClient } from 'mqtt';
 import { benchCard, echoRequest, TASK_STATE_COMPLETED } from './agent.js';
+import type { CpuPerCall } from './cpu.js';
 import { withTimeout } from './load.js';
 
 /** The requester side of one contender. */
@@ -133,6 +134,10 @@ export interface StreamRun {
   perSecond: number;
   /** `false` when the cap ended the run before the task completed. */
   complete: boolean;
+  /** CPU time per received event of the requester, the server and the broker (MQTT). */
+  cpuPerEventUs?: CpuPerCall;
+  /** Events/s of every measured round, when there were several (this run is their median). */
+  roundsPerSecond?: number[];
 }
 
 /**

@@ -170,10 +170,11 @@ async function main(): Promise<void> {
         replyBytes: inProcess.replyBytes,
       },
       inProcess,
-      latency: { calls: config.latencyCalls, results: latency },
+      latency: { calls: config.latencyCalls, blocks: config.blocks, results: latency },
       throughput: {
         inFlight: config.inFlight,
         durationMs: config.throughputMs,
+        blocks: config.blocks,
         results: throughput,
       },
       streaming,

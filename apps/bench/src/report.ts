@@ -29,10 +29,17 @@ export interface BenchResults {
   machine: MachineInfo;
   payload: { textBytes: number; requestBytes: number; replyBytes: number };
   inProcess?: InProcessFigures;
-  latency: { calls: number; results: Partial<Record<ContenderName, LatencyResult>> };
+  latency: {
+    calls: number;
+    /** Interleaved blocks the calls were measured in. */
+    blocks: number;
+    results: Partial<Record<ContenderName, LatencyResult>>;
+  };
   throughput: {
     inFlight: number;
     durationMs: number;
+    /** Interleaved windows the duration was split into. */
+    blocks: number;
     results: Partial<Record<ContenderName, ClosedLoopResult>>;
   };
   streaming?: StreamingResults;
@@ -175,7 +182,9 @@ export function renderReport(results: BenchResults): string {
     }
   }
   out.push('');
-  out.push(`### 1. Latency: ${results.latency.calls} sequential SendMessage calls (ms)`);
+  out.push(
+    `### 1. Latency: ${results.latency.calls} sequential SendMessage calls (ms), in ${results.latency.blocks} interleaved blocks`,
+  );
   out.push(
     table(
       ['contender', 'p50', 'p90', 'p99', 'mean', 'max', ...CPU_HEADERS],
@@ -195,7 +204,7 @@ export function renderReport(results: BenchResults): string {
   );
   out.push('');
   out.push(
-    `### 2. Throughput: ${results.throughput.inFlight} in flight for ${(results.throughput.durationMs / 1000).toFixed(1)} s`,
+    `### 2. Throughput: ${results.throughput.inFlight} in flight for ${(results.throughput.durationMs / 1000).toFixed(1)} s, in ${results.throughput.blocks} interleaved windows`,
   );
   out.push(
     table(
@@ -219,7 +228,7 @@ export function renderReport(results: BenchResults): string {
     const s = results.streaming;
     out.push('');
     out.push(
-      `### 3. Streaming: one task emitting ${int(s.events)} artifact updates (cap ${(s.capMs / 1000).toFixed(1)} s)`,
+      `### 3. Streaming: one task emitting ${int(s.events)} artifact updates (cap ${(s.capMs / 1000).toFixed(1)} s), median of ${s.rounds} interleaved round(s)`,
     );
     const rows: string[][] = [];
     for (const shape of ['replace', 'append'] as const) {
@@ -236,10 +245,26 @@ export function renderReport(results: BenchResults): string {
           int(run?.perSecond),
           run ? `${int(run.events)}${run.complete ? '' : ' (cap)'}` : '-',
           fmt(run ? run.ms / 1000 : undefined, 2),
+          run?.roundsPerSecond ? run.roundsPerSecond.map((rate) => int(rate)).join(', ') : '-',
+          ...cpuCells(run?.cpuPerEventUs),
         ]);
       }
     }
-    out.push(table(['shape: transport', 'events/s', 'events', 's'], rows));
+    out.push(
+      table(
+        [
+          'shape: transport',
+          'events/s',
+          'events',
+          's',
+          'every round (events/s)',
+          'CPU µs/event client',
+          'server',
+          'broker',
+        ],
+        rows,
+      ),
+    );
   }
   if (results.discovery) {
     const d = results.discovery;

@@ -38,6 +38,13 @@ export interface BenchConfig {
   poolMs: number;
   callTimeoutMs: number;
   inProcessMs: number;
+  /**
+   * Latency calls and the throughput window are split into this many blocks, measured
+   * interleaved across the contenders; streams are repeated `streamRounds` times.
+   */
+  blocks: number;
+  /** Measured streams per contender and shape, interleaved; the median run is reported. */
+  streamRounds: number;
 }
 
 export function benchConfig(quick: boolean): BenchConfig {
@@ -60,6 +67,8 @@ export function benchConfig(quick: boolean): BenchConfig {
         poolMs: 500,
         callTimeoutMs: 15_000,
         inProcessMs: 300,
+        blocks: 2,
+        streamRounds: 1,
       }
     : {
         quick,
@@ -79,6 +88,8 @@ export function benchConfig(quick: boolean): BenchConfig {
         poolMs: 10_000,
         callTimeoutMs: 15_000,
         inProcessMs: 2_000,
+        blocks: 10,
+        streamRounds: 5,
       };
 }
 
@@ -207,76 +218,233 @@ export interface LatencyResult extends LatencySummary {
   cpuPerCallUs?: CpuPerCall;
 }
 
-/** 1. Sequential non-streaming calls: p50/p90/p99 per contender. */
+/** Adds `b` into `a` (CPU time per call of one block, weighted by its calls). */
+function addCpu(sum: CpuTotals, perCall: CpuPerCall | undefined, calls: number): void {
+  if (perCall === undefined || calls <= 0) return;
+  sum.calls += calls;
+  sum.client += perCall.client * calls;
+  sum.server += perCall.server * calls;
+  if (perCall.broker !== undefined) sum.broker = (sum.broker ?? 0) + perCall.broker * calls;
+}
+
+interface CpuTotals {
+  calls: number;
+  client: number;
+  server: number;
+  broker?: number;
+}
+
+function cpuPerCallOf(sum: CpuTotals): CpuPerCall | undefined {
+  if (sum.calls === 0) return undefined;
+  const result: CpuPerCall = { client: sum.client / sum.calls, server: sum.server / sum.calls };
+  if (sum.broker !== undefined) result.broker = sum.broker / sum.calls;
+  return result;
+}
+
+/**
+ * Starts every contender of `names` at once (each idle while another is measured), then
+ * measures them block by block, interleaved, rotating the order every block: whatever else
+ * the machine does during the run is shared by all contenders, so their ratios hold on a
+ * noisy machine. `warmUp` runs once per contender first; a contender that fails is recorded
+ * and left out of the later blocks.
+ */
+async function interleaved<T>(
+  context: BenchContext,
+  scenario: string,
+  names: ContenderName[],
+  blocks: number,
+  warmUp: (running: RunningContender) => Promise<void>,
+  measure: (running: RunningContender, name: ContenderName, block: number) => Promise<T>,
+): Promise<Map<ContenderName, T[]>> {
+  const started = new Map<ContenderName, RunningContender>();
+  const results = new Map<ContenderName, T[]>();
+  const fail = (name: ContenderName, error: unknown) => {
+    const message = `${scenario}/${name}: ${error instanceof Error ? error.message : String(error)}`;
+    context.errors.push(message);
+    context.log(`  ! ${message}`);
+    started.delete(name);
+    results.delete(name);
+  };
+  const all: RunningContender[] = [];
+  try {
+    for (const name of contendersFor(context, names)) {
+      try {
+        context.log(`  ${scenario}: starting ${name}`);
+        const running = await startContender(context, name, { kind: 'echo' }, STORE_OF[name]);
+        all.push(running);
+        await warmUp(running);
+        started.set(name, running);
+        results.set(name, []);
+      } catch (error) {
+        fail(name, error);
+      }
+    }
+    const order = [...started.keys()];
+    for (let block = 0; block < blocks; block++) {
+      const rotated = order.map((_, i) => order[(i + block) % order.length] as ContenderName);
+      for (const name of rotated) {
+        const running = started.get(name);
+        if (running === undefined) continue;
+        try {
+          results.get(name)?.push(await measure(running, name, block));
+        } catch (error) {
+          fail(name, error);
+        }
+      }
+    }
+    context.log(`  ${scenario}: ${blocks} interleaved block(s) of ${order.join(', ')}`);
+    return results;
+  } finally {
+    for (const running of all) await stopContender(running);
+  }
+}
+
+/**
+ * 1. Sequential non-streaming calls: p50/p90/p99 per contender, from `latencyCalls` calls
+ * measured in `blocks` interleaved blocks.
+ */
 export async function latencyScenario(
   context: BenchContext,
 ): Promise<Partial<Record<ContenderName, LatencyResult>>> {
   const { config } = context;
-  return eachContender(context, 'latency', ['raw', 'http', 'mqtt'], async (name) => {
-    const running = await startContender(context, name, { kind: 'echo' }, STORE_OF[name]);
-    try {
+  const perBlock = Math.ceil(config.latencyCalls / config.blocks);
+  const measured = await interleaved(
+    context,
+    'latency',
+    ['raw', 'http', 'mqtt'],
+    config.blocks,
+    async (running) => {
+      await runSequential(running.requester.send, {
+        count: 0,
+        warmup: config.latencyWarmup,
+        callTimeoutMs: config.callTimeoutMs,
+      });
+    },
+    async (running, name) => {
       const cpu = cpuMeter(running.servers, brokerPidOf(context, name));
       const samples = await runSequential(running.requester.send, {
-        count: config.latencyCalls,
-        warmup: config.latencyWarmup,
+        count: perBlock,
+        warmup: 0,
         callTimeoutMs: config.callTimeoutMs,
         beforeWindow: () => cpu.start(),
       });
-      const cpuPerCallUs = await cpu.stop(config.latencyCalls);
-      return { ...summarize(samples), ...(cpuPerCallUs ? { cpuPerCallUs } : {}) };
-    } finally {
-      await stopContender(running);
+      return { samples, cpu: await cpu.stop(perBlock) };
+    },
+  );
+  const results: Partial<Record<ContenderName, LatencyResult>> = {};
+  for (const [name, blocks] of measured) {
+    if (blocks.length === 0) continue;
+    const samples = new Float64Array(blocks.reduce((n, block) => n + block.samples.length, 0));
+    const cpu: CpuTotals = { calls: 0, client: 0, server: 0 };
+    let offset = 0;
+    for (const block of blocks) {
+      samples.set(block.samples, offset);
+      offset += block.samples.length;
+      addCpu(cpu, block.cpu, block.samples.length);
     }
-  });
+    const cpuPerCallUs = cpuPerCallOf(cpu);
+    results[name] = { ...summarize(samples), ...(cpuPerCallUs ? { cpuPerCallUs } : {}) };
+  }
+  return results;
 }
 
-/** 2. `inFlight` calls kept in flight: completed calls per second. */
+/**
+ * 2. `inFlight` calls kept in flight: completed calls per second over `throughputMs`, measured
+ * in `blocks` interleaved windows.
+ */
 export async function throughputScenario(
   context: BenchContext,
 ): Promise<Partial<Record<ContenderName, ClosedLoopResult>>> {
   const { config } = context;
-  return eachContender(context, 'throughput', ['raw', 'http', 'mqtt'], async (name) => {
-    const running = await startContender(context, name, { kind: 'echo' }, STORE_OF[name]);
-    try {
-      const cpu = cpuMeter(running.servers, brokerPidOf(context, name));
-      const measured = await runClosedLoop(running.requester.send, {
+  const windowMs = config.throughputMs / config.blocks;
+  const measured = await interleaved(
+    context,
+    'throughput',
+    ['raw', 'http', 'mqtt'],
+    config.blocks,
+    async (running) => {
+      await runClosedLoop(running.requester.send, {
         inFlight: config.inFlight,
-        durationMs: config.throughputMs,
-        warmupMs: config.throughputWarmupMs,
+        durationMs: config.throughputWarmupMs,
+        warmupMs: 0,
+        callTimeoutMs: config.callTimeoutMs,
+      });
+    },
+    async (running, name) => {
+      const cpu = cpuMeter(running.servers, brokerPidOf(context, name));
+      const result = await runClosedLoop(running.requester.send, {
+        inFlight: config.inFlight,
+        durationMs: windowMs,
+        warmupMs: 0,
         callTimeoutMs: config.callTimeoutMs,
         beforeWindow: () => cpu.start(),
       });
-      const cpuPerCallUs = await cpu.stop(measured.completed);
-      const result: ClosedLoopResult = cpuPerCallUs ? { ...measured, cpuPerCallUs } : measured;
-      if (result.errors > 0) {
-        context.errors.push(
-          `throughput/${name}: ${result.errors} failed calls (${result.firstError})`,
-        );
-      }
-      return result;
-    } finally {
-      await stopContender(running);
+      return { result, cpu: await cpu.stop(result.completed) };
+    },
+  );
+  const results: Partial<Record<ContenderName, ClosedLoopResult>> = {};
+  for (const [name, blocks] of measured) {
+    if (blocks.length === 0) continue;
+    let completed = 0;
+    let errors = 0;
+    let elapsedMs = 0;
+    let firstError: string | undefined;
+    const cpu: CpuTotals = { calls: 0, client: 0, server: 0 };
+    for (const { result, cpu: blockCpu } of blocks) {
+      completed += result.completed;
+      errors += result.errors;
+      elapsedMs += result.elapsedMs;
+      firstError ??= result.firstError;
+      addCpu(cpu, blockCpu, result.completed);
     }
-  });
+    const cpuPerCallUs = cpuPerCallOf(cpu);
+    const result: ClosedLoopResult = {
+      completed,
+      errors,
+      elapsedMs,
+      perSecond: completed / (elapsedMs / 1000),
+      ...(firstError === undefined ? {} : { firstError }),
+      ...(cpuPerCallUs ? { cpuPerCallUs } : {}),
+    };
+    if (errors > 0) {
+      context.errors.push(`throughput/${name}: ${errors} failed calls (${firstError})`);
+    }
+    results[name] = result;
+  }
+  return results;
 }
 
 export interface StreamingResults {
   events: number;
   capMs: number;
+  /** Measured streams per contender and shape (the median is reported). */
+  rounds: number;
   replace: Record<string, StreamRun>;
   append: Record<string, StreamRun>;
+}
+
+/** One streaming contender of one shape, started and warm. */
+interface StreamContender {
+  key: string;
+  /** One measured stream; the contender is unusable after an incomplete one. */
+  run(): Promise<StreamRun>;
+  stop(kill: boolean): Promise<void>;
 }
 
 /**
  * 3. One task emitting `streamEvents` artifact updates, replaced or appended: events/s over
  * MQTT (our store) and over HTTP SSE (the SDK's store; optionally also ours), next to the raw
- * mqtt.js streaming floor of the same sizes.
+ * mqtt.js streaming floor of the same sizes. Per shape, every contender is started and warmed
+ * up, then measured `streamRounds` times, interleaved with rotating order; the median round is
+ * reported. A contender whose stream hit the cap is killed and not run again (its rate only
+ * falls as the task grows).
  */
 export async function streamingScenario(context: BenchContext): Promise<StreamingResults> {
   const { config } = context;
   const results: StreamingResults = {
     events: config.streamEvents,
     capMs: config.streamCapMs,
+    rounds: config.streamRounds,
     replace: {},
     append: {},
   };
@@ -287,60 +455,107 @@ export async function streamingScenario(context: BenchContext): Promise<Streamin
   if (config.streamHttpFastStore)
     variants.push({ key: 'httpFastStore', name: 'http', store: 'fast' });
   for (const shape of ['replace', 'append'] as const) {
-    for (const variant of variants) {
-      if (variant.name === 'mqtt' && context.mqttUnavailable !== undefined) continue;
-      if (
-        variant.store === 'fast' &&
-        variant.name === 'http' &&
-        context.mqttUnavailable !== undefined
-      ) {
-        continue; // our store lives in @a2a-mqtt/server
-      }
-      const label = `streaming ${shape}: ${variant.key}`;
-      context.log(`  ${label}`);
-      let running: RunningContender | undefined;
-      let run: StreamRun | undefined;
-      try {
-        running = await startContender(
-          context,
-          variant.name,
-          { kind: 'stream', events: config.streamEvents, append: shape === 'append' },
-          variant.store,
-        );
-        if (!running.requester.client) throw new Error('no A2A client');
-        // A short stream of the same shape first: every contender is measured warm.
-        const warmUp = await consumeStream(
-          running.requester.client,
-          echoRequest(STREAM_WARMUP_TEXT),
-          config.streamCapMs,
-        );
-        if (!warmUp.complete) throw new Error('the warm-up stream did not complete');
-        run = await consumeStream(
-          running.requester.client,
-          echoRequest('stream'),
-          config.streamCapMs,
-        );
-        results[shape][variant.key] = run;
-      } catch (error) {
-        const message = `${label}: ${error instanceof Error ? error.message : String(error)}`;
-        context.errors.push(message);
-        context.log(`  ! ${message}`);
-      } finally {
-        // An unfinished stream would keep the server busy: kill it rather than wait.
-        if (running) await stopContender(running, run?.complete !== true);
-      }
-    }
-    const label = `streaming ${shape}: raw`;
-    context.log(`  ${label}`);
-    try {
-      results[shape].raw = await rawStreamFloor(context, shape === 'append');
-    } catch (error) {
-      const message = `${label}: ${error instanceof Error ? error.message : String(error)}`;
+    const contenders: StreamContender[] = [];
+    const fail = (key: string, error: unknown) => {
+      const message = `streaming ${shape}: ${key}: ${error instanceof Error ? error.message : String(error)}`;
       context.errors.push(message);
       context.log(`  ! ${message}`);
+    };
+    try {
+      for (const variant of variants) {
+        if (context.mqttUnavailable !== undefined && variant.store === 'fast') continue;
+        context.log(`  streaming ${shape}: starting ${variant.key}`);
+        try {
+          contenders.push(await startStreamContender(context, variant, shape === 'append'));
+        } catch (error) {
+          fail(variant.key, error);
+        }
+      }
+      try {
+        context.log(`  streaming ${shape}: starting raw`);
+        contenders.push(await startRawStreamFloor(context, shape === 'append'));
+      } catch (error) {
+        fail('raw', error);
+      }
+      const runs = new Map<string, StreamRun[]>(contenders.map((c) => [c.key, []]));
+      const active = new Set(contenders);
+      for (let round = 0; round < config.streamRounds; round++) {
+        const rotated = contenders.map((_, i) => contenders[(i + round) % contenders.length]);
+        for (const contender of rotated) {
+          if (contender === undefined || !active.has(contender)) continue;
+          try {
+            const run = await contender.run();
+            runs.get(contender.key)?.push(run);
+            if (!run.complete) {
+              // An unfinished stream keeps its server busy: stop it before the next one runs.
+              active.delete(contender);
+              await contender.stop(true);
+            }
+          } catch (error) {
+            fail(contender.key, error);
+            active.delete(contender);
+            await contender.stop(true);
+          }
+        }
+      }
+      for (const [key, list] of runs) {
+        const median = medianRun(list);
+        if (median !== undefined) results[shape][key] = median;
+      }
+    } finally {
+      for (const contender of contenders) await contender.stop(false);
     }
   }
   return results;
+}
+
+/** The run with the median rate, carrying the rate of every round. */
+function medianRun(runs: StreamRun[]): StreamRun | undefined {
+  if (runs.length === 0) return undefined;
+  const sorted = [...runs].sort((a, b) => a.perSecond - b.perSecond);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] as StreamRun;
+  return runs.length === 1 ? median : { ...median, roundsPerSecond: runs.map((r) => r.perSecond) };
+}
+
+async function startStreamContender(
+  context: BenchContext,
+  variant: { key: string; name: ContenderName; store: StoreKind },
+  append: boolean,
+): Promise<StreamContender> {
+  const { config } = context;
+  const running = await startContender(
+    context,
+    variant.name,
+    { kind: 'stream', events: config.streamEvents, append },
+    variant.store,
+  );
+  let stopped = false;
+  const stop = async (kill: boolean) => {
+    if (stopped) return;
+    stopped = true;
+    await stopContender(running, kill);
+  };
+  try {
+    const client = running.requester.client;
+    if (!client) throw new Error('no A2A client');
+    // A short stream of the same shape first: every contender is measured warm.
+    const warmUp = await consumeStream(client, echoRequest(STREAM_WARMUP_TEXT), config.streamCapMs);
+    if (!warmUp.complete) throw new Error('the warm-up stream did not complete');
+    return {
+      key: variant.key,
+      stop,
+      run: async () => {
+        const cpu = cpuMeter(running.servers, brokerPidOf(context, variant.name));
+        await cpu.start();
+        const run = await consumeStream(client, echoRequest('stream'), config.streamCapMs);
+        const cpuPerEventUs = await cpu.stop(run.events);
+        return cpuPerEventUs ? { ...run, cpuPerEventUs } : run;
+      },
+    };
+  } catch (error) {
+    await stop(true);
+    throw error;
+  }
 }
 
 /** Stream items published by our server without waiting for their PUBACK (its window). */
@@ -351,10 +566,18 @@ const STREAM_WINDOW = 16;
  * size of one of our stream items, with the same publish window and one event-loop turn per
  * item; no A2A handler, no task store. What the broker hop allows on this machine.
  */
-async function rawStreamFloor(context: BenchContext, append: boolean): Promise<StreamRun> {
+async function startRawStreamFloor(
+  context: BenchContext,
+  append: boolean,
+): Promise<StreamContender> {
   const { config } = context;
   const server = await ServerProcess.start();
-  let run: StreamRun | undefined;
+  let stopped = false;
+  const stop = async (kill: boolean) => {
+    if (stopped) return;
+    stopped = true;
+    await (kill ? server.kill() : server.stop());
+  };
   try {
     const requestTopic = `bench/raw/request/${++sequence}`;
     await server.request({
@@ -374,10 +597,20 @@ async function rawStreamFloor(context: BenchContext, append: boolean): Promise<S
     // One unmeasured stream first, as for the A2A contenders (the raw stream is short).
     const warmUp = await rawStreamRun(streamOptions);
     if (!warmUp.complete) throw new Error('the raw warm-up stream did not complete');
-    run = await rawStreamRun(streamOptions);
-    return run;
-  } finally {
-    await (run?.complete === true ? server.stop() : server.kill());
+    return {
+      key: 'raw',
+      stop,
+      run: async () => {
+        const cpu = cpuMeter([server], context.broker.pid);
+        await cpu.start();
+        const run = await rawStreamRun(streamOptions);
+        const cpuPerEventUs = await cpu.stop(run.events);
+        return cpuPerEventUs ? { ...run, cpuPerEventUs } : run;
+      },
+    };
+  } catch (error) {
+    await stop(true);
+    throw error;
   }
 }
 
