@@ -87,6 +87,12 @@ export async function rawRequester(options: {
   brokerUrl: string;
   requestTopic: string;
   requestBytes: number;
+  /** A fresh request body per call (default: `requestBytes` of filler, the floor's). */
+  body?: () => Buffer;
+  /** User properties of every request (default none). */
+  userProperties?: Record<string, string>;
+  /** A call fails unless its reply contains this text (default: any reply). */
+  expectInReply?: string;
 }): Promise<RequesterHandle> {
   const client: MqttClient = await mqtt.connectAsync(options.brokerUrl, {
     protocolVersion: 5,
@@ -95,13 +101,13 @@ export async function rawRequester(options: {
   });
   (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   const replyTopic = `bench/raw/reply/${randomBytes(6).toString('hex')}`;
-  const pending = new Map<string, () => void>();
-  client.on('message', (_topic, _payload, packet) => {
+  const pending = new Map<string, (payload: Buffer) => void>();
+  client.on('message', (_topic, payload, packet) => {
     const key = packet.properties?.correlationData?.toString('hex');
     if (key === undefined) return;
     const resolve = pending.get(key);
     pending.delete(key);
-    resolve?.();
+    resolve?.(payload);
   });
   await client.subscribeAsync(replyTopic, { qos: 1 });
   const payload = Buffer.alloc(options.requestBytes, 0x61);
@@ -109,11 +115,18 @@ export async function rawRequester(options: {
     send() {
       return new Promise<void>((resolve, reject) => {
         const correlationData = randomBytes(16);
-        pending.set(correlationData.toString('hex'), resolve);
+        const expected = options.expectInReply;
+        pending.set(correlationData.toString('hex'), (reply) => {
+          if (expected === undefined || reply.includes(expected)) resolve();
+          else reject(new Error(`unexpected reply: ${reply.toString('utf8').slice(0, 200)}`));
+        });
+        const properties = options.userProperties
+          ? { responseTopic: replyTopic, correlationData, userProperties: options.userProperties }
+          : { responseTopic: replyTopic, correlationData };
         client.publish(
           options.requestTopic,
-          payload,
-          { qos: 1, properties: { responseTopic: replyTopic, correlationData } },
+          options.body ? options.body() : payload,
+          { qos: 1, properties },
           (error) => {
             if (error) reject(error);
           },

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { echoRequest, STREAM_WARMUP_TEXT, streamItemBytes } from './agent.js';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { echoRequest, PAYLOAD_TEXT_BYTES, STREAM_WARMUP_TEXT, streamItemBytes } from './agent.js';
 import type { BenchBroker } from './broker.js';
 import {
   consumeStream,
@@ -93,7 +93,11 @@ export function benchConfig(quick: boolean): BenchConfig {
       };
 }
 
-export type ContenderName = 'mqtt' | 'http' | 'raw';
+/**
+ * `rawToMqtt` (d) is diagnostic: a bare mqtt.js requester sending real SendMessage requests to
+ * our server, so the latency of our server alone shows next to (a) and (c).
+ */
+export type ContenderName = 'mqtt' | 'http' | 'raw' | 'rawToMqtt';
 
 /** What every scenario needs to start contenders. */
 export interface BenchContext {
@@ -152,6 +156,29 @@ async function startContender(
         const requester = await mqttRequester({ brokerUrl: context.broker.url, ...agent });
         return { server, servers: [server], requester };
       }
+      case 'rawToMqtt': {
+        const agent = {
+          org: ORG,
+          unit: UNIT,
+          agent: `echo-${n}-${randomBytes(3).toString('hex')}`,
+        };
+        await server.request({
+          cmd: 'start-mqtt',
+          brokerUrl: context.broker.url,
+          store,
+          executor,
+          agent,
+        });
+        const requester = await rawRequester({
+          brokerUrl: context.broker.url,
+          requestTopic: `$a2a/v1/request/${agent.org}/${agent.unit}/${agent.agent}`,
+          requestBytes: context.requestBytes,
+          body: rawSendMessageBody,
+          userProperties: { 'A2A-Version': '1.0' },
+          expectInReply: '"TASK_STATE_COMPLETED"',
+        });
+        return { server, servers: [server], requester };
+      }
       case 'raw': {
         const requestTopic = `bench/raw/request/${n}`;
         await server.request({
@@ -182,7 +209,31 @@ async function stopContender(running: RunningContender, kill = false): Promise<v
 }
 
 function contendersFor(context: BenchContext, names: ContenderName[]): ContenderName[] {
-  return names.filter((name) => name !== 'mqtt' || context.mqttUnavailable === undefined);
+  return names.filter(
+    (name) => (name !== 'mqtt' && name !== 'rawToMqtt') || context.mqttUnavailable === undefined,
+  );
+}
+
+const PAYLOAD_TEXT = 'x'.repeat(PAYLOAD_TEXT_BYTES);
+
+/** A SendMessage JSON-RPC request for a new task (fresh ids), as our client would send it. */
+function rawSendMessageBody(): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'SendMessage',
+      params: {
+        message: {
+          messageId: randomUUID(),
+          taskId: randomUUID(),
+          contextId: randomUUID(),
+          role: 'ROLE_USER',
+          parts: [{ text: PAYLOAD_TEXT }],
+        },
+      },
+    }),
+  );
 }
 
 /** Runs `body` for each contender; a failing contender is recorded, the others still run. */
@@ -211,7 +262,12 @@ function brokerPidOf(context: BenchContext, name: ContenderName): number | undef
   return name === 'http' ? undefined : context.broker.pid;
 }
 
-const STORE_OF: Record<ContenderName, StoreKind> = { mqtt: 'fast', http: 'sdk', raw: 'sdk' };
+const STORE_OF: Record<ContenderName, StoreKind> = {
+  mqtt: 'fast',
+  http: 'sdk',
+  raw: 'sdk',
+  rawToMqtt: 'fast',
+};
 
 /** Latency percentiles of one contender, with its CPU time per call. */
 export interface LatencyResult extends LatencySummary {
@@ -311,7 +367,7 @@ export async function latencyScenario(
   const measured = await interleaved(
     context,
     'latency',
-    ['raw', 'http', 'mqtt'],
+    ['raw', 'http', 'mqtt', 'rawToMqtt'],
     config.blocks,
     async (running) => {
       await runSequential(running.requester.send, {
