@@ -141,34 +141,12 @@ async function startContender(
         return { server, servers: [server], requester: await httpRequester(url) };
       }
       case 'mqtt': {
-        const agent = {
-          org: ORG,
-          unit: UNIT,
-          agent: `echo-${n}-${randomBytes(3).toString('hex')}`,
-        };
-        await server.request({
-          cmd: 'start-mqtt',
-          brokerUrl: context.broker.url,
-          store,
-          executor,
-          agent,
-        });
+        const agent = await startMqttServer(context, server, n, executor, store);
         const requester = await mqttRequester({ brokerUrl: context.broker.url, ...agent });
         return { server, servers: [server], requester };
       }
       case 'rawToMqtt': {
-        const agent = {
-          org: ORG,
-          unit: UNIT,
-          agent: `echo-${n}-${randomBytes(3).toString('hex')}`,
-        };
-        await server.request({
-          cmd: 'start-mqtt',
-          brokerUrl: context.broker.url,
-          store,
-          executor,
-          agent,
-        });
+        const agent = await startMqttServer(context, server, n, executor, store);
         const requester = await rawRequester({
           brokerUrl: context.broker.url,
           requestTopic: `$a2a/v1/request/${agent.org}/${agent.unit}/${agent.agent}`,
@@ -199,6 +177,25 @@ async function startContender(
     await server.kill();
     throw error;
   }
+}
+
+/** Starts our server in `server` for a fresh agent of the bench unit; returns its address. */
+async function startMqttServer(
+  context: BenchContext,
+  server: ServerProcess,
+  n: number,
+  executor: ExecutorSpec,
+  store: StoreKind,
+): Promise<{ org: string; unit: string; agent: string }> {
+  const agent = { org: ORG, unit: UNIT, agent: `echo-${n}-${randomBytes(3).toString('hex')}` };
+  await server.request({
+    cmd: 'start-mqtt',
+    brokerUrl: context.broker.url,
+    store,
+    executor,
+    agent,
+  });
+  return agent;
 }
 
 async function stopContender(running: RunningContender, kill = false): Promise<void> {

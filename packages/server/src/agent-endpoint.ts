@@ -403,15 +403,7 @@ export class AgentEndpoint {
   ): Promise<void> {
     const { request, id } = prepared;
     const tenant = tenantOf(request);
-    const lookupContext = tenant
-      ? this.builder({
-          extensions: parameters.extensions,
-          user,
-          headers: parameters.headers,
-          requestedVersion: parameters.requestedVersion,
-          tenant,
-        })
-      : context;
+    const lookupContext = this.tenantContext(tenant, context, parameters, user);
     const messageId = typeof message.messageId === 'string' ? message.messageId : undefined;
     const contextId =
       typeof message.contextId === 'string' && message.contextId.length > 0
@@ -552,15 +544,7 @@ export class AgentEndpoint {
     if (typeof taskId !== 'string' || taskId.trim() === '') return false;
     if (!this.options.card.capabilities?.streaming) return false;
     const tenant = tenantOf(request);
-    const lookupContext = tenant
-      ? this.builder({
-          extensions: parameters.extensions,
-          user,
-          headers: parameters.headers,
-          requestedVersion: parameters.requestedVersion,
-          tenant,
-        })
-      : context;
+    const lookupContext = this.tenantContext(tenant, context, parameters, user);
     const task = await this.loadTask(taskId, lookupContext);
     const state = task?.status?.state;
     if (
@@ -572,6 +556,23 @@ export class AgentEndpoint {
     }
     await sendSnapshotAndStatus(reply, id, task, TaskCodec.toJSON(task) as Record<string, unknown>);
     return true;
+  }
+
+  /** The call context for a task lookup: `context`, or a copy scoped to the request's tenant. */
+  private tenantContext(
+    tenant: string | undefined,
+    context: ServerCallContext,
+    parameters: ReturnType<typeof readServiceParameters>,
+    user: User | undefined,
+  ): ServerCallContext {
+    if (!tenant) return context;
+    return this.builder({
+      extensions: parameters.extensions,
+      user,
+      headers: parameters.headers,
+      requestedVersion: parameters.requestedVersion,
+      tenant,
+    });
   }
 
   private async loadTask(taskId: string, context: ServerCallContext): Promise<Task | undefined> {
