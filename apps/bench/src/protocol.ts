@@ -31,6 +31,11 @@ export type ServerCommand =
   | { cmd: 'memory' }
   /** Process CPU time so far (user + system), in microseconds. */
   | { cmd: 'cpu' }
+  /**
+   * Server-side timings of the sequential calls since the last `timings` command (our server
+   * only): from the request's arrival to its reply's publish, and inside the SDK's handler.
+   */
+  | { cmd: 'timings' }
   | { cmd: 'held' }
   | { cmd: 'release' }
   | { cmd: 'stop' };
@@ -52,3 +57,11 @@ export type ServerReply =
   | { id: number; ok: false; error: string };
 
 export type ServerRequest = { id: number } & ServerCommand;
+
+/** Server-side latency samples of one server process, in microseconds. */
+export interface ServerTimings {
+  /** From the request PUBLISH's arrival (mqtt.js `message`) to the publish of its reply. */
+  serve: number[];
+  /** Inside `JsonRpcTransportHandler.handle()` of `@a2a-js/sdk` (the A2A work). */
+  handle: number[];
+}

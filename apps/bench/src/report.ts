@@ -210,6 +210,25 @@ export function renderReport(results: BenchResults): string {
       '(d) isolates our server: the bare requester of (c) sends real SendMessage requests (fresh Task.id, `A2A-Version`) to the server of (a); (a) − (d) is our client, (d) − (c) our server and the A2A handler.',
     );
   }
+  const timed = (['mqtt', 'rawToMqtt'] as const).filter(
+    (name) => results.latency.results[name]?.serverMedianUs !== undefined,
+  );
+  if (timed.length > 0) {
+    out.push('');
+    out.push(
+      table(
+        [
+          'our server, per sequential call (median µs)',
+          'request arrival to reply publish',
+          'inside the SDK handler',
+        ],
+        timed.map((name) => {
+          const t = results.latency.results[name]?.serverMedianUs;
+          return [LABEL[name], fmt(t?.serve, 0), fmt(t?.handle, 0)];
+        }),
+      ),
+    );
+  }
   out.push('');
   out.push(
     `### 2. Throughput: ${results.throughput.inFlight} in flight for ${(results.throughput.durationMs / 1000).toFixed(1)} s, in ${results.throughput.blocks} interleaved windows`,

@@ -13,7 +13,7 @@ import {
 import { type CpuPerCall, cpuMeter } from './cpu.js';
 import { type ClosedLoopResult, runClosedLoop, runSequential, withTimeout } from './load.js';
 import { measureMemory } from './memory.js';
-import type { ExecutorSpec, MemoryFigures, StoreKind } from './protocol.js';
+import type { ExecutorSpec, MemoryFigures, ServerTimings, StoreKind } from './protocol.js';
 import { ServerProcess } from './server-process.js';
 import { type LatencySummary, summarize } from './stats.js';
 
@@ -269,6 +269,11 @@ const STORE_OF: Record<ContenderName, StoreKind> = {
 /** Latency percentiles of one contender, with its CPU time per call. */
 export interface LatencyResult extends LatencySummary {
   cpuPerCallUs?: CpuPerCall;
+  /**
+   * Our server only (a, d): medians over the measured calls of the time from a request's
+   * arrival to the publish of its reply, and of the time inside the SDK's handler, in µs.
+   */
+  serverMedianUs?: { serve: number; handle: number };
 }
 
 /** Adds `b` into `a` (CPU time per call of one block, weighted by its calls). */
@@ -375,13 +380,21 @@ export async function latencyScenario(
     },
     async (running, name) => {
       const cpu = cpuMeter(running.servers, brokerPidOf(context, name));
+      const ours = name === 'mqtt' || name === 'rawToMqtt';
       const samples = await runSequential(running.requester.send, {
         count: perBlock,
         warmup: 0,
         callTimeoutMs: config.callTimeoutMs,
-        beforeWindow: () => cpu.start(),
+        beforeWindow: async () => {
+          if (ours) await running.server.request({ cmd: 'timings' }); // drop earlier samples
+          await cpu.start();
+        },
       });
-      return { samples, cpu: await cpu.stop(perBlock) };
+      const cpuPerCall = await cpu.stop(perBlock);
+      const timings = ours
+        ? await running.server.request<ServerTimings>({ cmd: 'timings' })
+        : undefined;
+      return { samples, cpu: cpuPerCall, timings };
     },
   );
   const results: Partial<Record<ContenderName, LatencyResult>> = {};
@@ -396,9 +409,22 @@ export async function latencyScenario(
       addCpu(cpu, block.cpu, block.samples.length);
     }
     const cpuPerCallUs = cpuPerCallOf(cpu);
-    results[name] = { ...summarize(samples), ...(cpuPerCallUs ? { cpuPerCallUs } : {}) };
+    const serve = blocks.flatMap((block) => block.timings?.serve ?? []);
+    const handle = blocks.flatMap((block) => block.timings?.handle ?? []);
+    results[name] = {
+      ...summarize(samples),
+      ...(cpuPerCallUs ? { cpuPerCallUs } : {}),
+      ...(serve.length > 0 && handle.length > 0
+        ? { serverMedianUs: { serve: median(serve), handle: median(handle) } }
+        : {}),
+    };
   }
   return results;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as number;
 }
 
 /**

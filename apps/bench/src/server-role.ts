@@ -17,6 +17,7 @@ import type {
   ServerCommand,
   ServerReply,
   ServerRequest,
+  ServerTimings,
   StoreKind,
 } from './protocol.js';
 
@@ -84,6 +85,7 @@ export async function runServerRole(): Promise<void> {
         return { url };
       }
       case 'start-mqtt': {
+        await instrumentServerTimings();
         const { createA2AMqttServer, createRequestHandler } = await import('@a2a-mqtt/server');
         const { createTopics } = await import('@a2a-mqtt/protocol');
         const requestHandler = createRequestHandler({
@@ -134,6 +136,8 @@ export async function runServerRole(): Promise<void> {
         const usage = process.cpuUsage();
         return usage.user + usage.system;
       }
+      case 'timings':
+        return takeTimings();
       case 'held':
         return held?.held() ?? 0;
       case 'release':
@@ -183,4 +187,58 @@ async function rawStream(
     await yieldToEventLoop();
   }
   await Promise.all(inFlight);
+}
+
+let timings: ServerTimings = { serve: [], handle: [] };
+let instrumented = false;
+
+function takeTimings(): ServerTimings {
+  const taken = timings;
+  timings = { serve: [], handle: [] };
+  return taken;
+}
+
+/**
+ * Diagnostic timing of our server for sequential calls (one request at a time): the time from
+ * a request's arrival (mqtt.js `message` event) to the publish of its reply, and the time spent
+ * inside the SDK's `JsonRpcTransportHandler.handle()`. Patches the prototypes of this process
+ * only (the server process of one contender); costs two `hrtime` reads per call.
+ */
+async function instrumentServerTimings(): Promise<void> {
+  if (instrumented) return;
+  instrumented = true;
+  const { MqttSession } = await import('@a2a-mqtt/connection');
+  const { JsonRpcTransportHandler } = await import('@a2a-js/sdk/server');
+  let arrivedAt: bigint | undefined;
+  const micros = (since: bigint) => Number(process.hrtime.bigint() - since) / 1_000;
+  const prototype = mqtt.MqttClient.prototype as unknown as {
+    emit(this: MqttClient, event: string, ...args: unknown[]): boolean;
+  };
+  const emit = prototype.emit;
+  prototype.emit = function (this: MqttClient, event: string, ...args: unknown[]) {
+    if (event === 'message' && String(args[0]).includes('/request/')) {
+      arrivedAt = process.hrtime.bigint();
+    }
+    return emit.call(this, event, ...args);
+  };
+  const publish = MqttSession.prototype.publish;
+  MqttSession.prototype.publish = function (this: InstanceType<typeof MqttSession>, ...args) {
+    if (arrivedAt !== undefined && String(args[0]).includes('/reply/')) {
+      timings.serve.push(micros(arrivedAt));
+      arrivedAt = undefined;
+    }
+    return publish.apply(this, args);
+  };
+  const handle = JsonRpcTransportHandler.prototype.handle;
+  JsonRpcTransportHandler.prototype.handle = async function (
+    this: InstanceType<typeof JsonRpcTransportHandler>,
+    ...args: Parameters<typeof handle>
+  ) {
+    const started = process.hrtime.bigint();
+    try {
+      return await handle.apply(this, args);
+    } finally {
+      timings.handle.push(micros(started));
+    }
+  } as typeof handle;
 }
