@@ -52,3 +52,4 @@ export {
   type RequestTarget,
 } from './requester';
 export { isStreamFinalItem, isStreamFinalState } from './task-states';
+export type { UnmatchedReply } from './unmatched-reply';

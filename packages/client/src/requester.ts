@@ -30,6 +30,7 @@ import {
 } from './policy';
 import { errorFromJsonRpcReply, protocolError, type ReceivedJsonRpcError } from './reply-errors';
 import { isStreamFinalItem, isTaskStreamFinal } from './task-states';
+import { decodeUnmatchedReply, type UnmatchedReply } from './unmatched-reply';
 
 /** Tasks whose responder (`a2a-responder-agent-id`) is remembered, oldest forgotten first. */
 export const DEFAULT_MAX_TRACKED_TASKS = 10_000;
@@ -138,6 +139,46 @@ export interface MqttRequesterOptions {
    * @default 256 (`DEFAULT_DEDUPE_WINDOW`)
    */
   dedupeWindow?: number;
+  /**
+   * Called with every reply on the reply topic whose Correlation Data matches no request in
+   * flight, decoded (see {@link UnmatchedReply}): the replies a persistent session queued for
+   * calls made by an earlier process (same client id, fixed `replySuffix`), and late replies of
+   * calls this requester has finished (a stream the consumer stopped reading, a reply to an
+   * earlier attempt after a retry was answered, a QoS 1 redelivery after the call ended, so the
+   * same reply may come twice). Each still counts in `stats.unknownCorrelation`.
+   *
+   * Called synchronously on the session's message path, in arrival order: keep it short (queue
+   * the work). A hook that throws (or an async one that rejects) is logged (error level) and
+   * does not disturb other replies.
+   * Replies without any Correlation Data never reach it (they answer no request; they count in
+   * `stats.missingCorrelation` only). Without a hook, unmatched replies are counted and dropped
+   * undecoded.
+   *
+   * To receive what a persistent session queued while the process was away, the requester's
+   * reply subscription must exist before the session's first CONNACK: call
+   * `getRequester(session, options).start()` before `session.connect()`.
+   *
+   * @default undefined (unmatched replies are counted and dropped)
+   * @example
+   * ```ts
+   * const session = new MqttSession({
+   *   url,
+   *   clientId: 'acme/ops/pipeline',
+   *   session: { persistent: true, expiryIntervalSeconds: 3600 },
+   * });
+   * const requester = getRequester(session, {
+   *   replySuffix: 'jobs', // fixed: the same reply topic in every run
+   *   onUnmatchedReply: (reply) => {
+   *     if (reply.item?.payload?.$case === 'statusUpdate') {
+   *       console.log(reply.item.payload.value.taskId, reply.item.payload.value.status?.state);
+   *     }
+   *   },
+   * });
+   * await requester.start(); // before connect(): queued replies are not missed
+   * await session.connect();
+   * ```
+   */
+  onUnmatchedReply?: (reply: UnmatchedReply) => void;
   /** Timers (injected by unit tests). @default global timers */
   scheduler?: Scheduler;
   /** Random source of the backoff jitter. @default Math.random */
@@ -156,7 +197,10 @@ export interface RequesterStats {
   retries: number;
   /** Requests failed with `REQUEST_TIMEOUT`. */
   timeouts: number;
-  /** Replies whose Correlation Data matches no in-flight request (ignored). */
+  /**
+   * Replies whose Correlation Data matches no in-flight request (ignored, or handed to
+   * `onUnmatchedReply` when it is set).
+   */
   unknownCorrelation: number;
   /** Replies without Correlation Data (ignored). */
   missingCorrelation: number;
@@ -267,6 +311,7 @@ export class MqttRequester {
   private readonly responders = new Map<string, TrackedResponder>();
   private readonly maxTrackedTasks: number;
   private readonly onClose: (() => void) | undefined;
+  private readonly onUnmatchedReply: ((reply: UnmatchedReply) => void) | undefined;
   private subscription: { unsubscribe(): Promise<void> } | undefined;
   private starting: Promise<void> | undefined;
   private subscribed = false;
@@ -295,6 +340,7 @@ export class MqttRequester {
     this.maxBufferedStreamItems =
       options.maxBufferedStreamItems ?? DEFAULT_MAX_BUFFERED_STREAM_ITEMS;
     this.dedupeWindow = options.dedupeWindow ?? DEFAULT_DEDUPE_WINDOW;
+    this.onUnmatchedReply = options.onUnmatchedReply;
     this.messageExpiryInterval = options.messageExpiryIntervalSeconds;
     if (
       this.messageExpiryInterval !== undefined &&
@@ -441,12 +487,36 @@ export class MqttRequester {
     const call = this.pending.get(key);
     if (!call) {
       this.counters.unknownCorrelation++;
+      const hook = this.onUnmatchedReply;
+      if (hook !== undefined) this.reportUnmatched(hook, message, correlationData);
       return;
     }
     // A unary reply ends its call: its PUBACK may wait for what the caller sends next. Stream
     // items are acknowledged at once (held PUBACKs stall the broker's in-flight window).
     if (call.isUnary) this.session.coalesceWritesThisTurn?.();
     call.onReply(key, message);
+  }
+
+  /**
+   * Hands an unmatched reply to `onUnmatchedReply`. A hook that throws (or an async one that
+   * rejects) is logged, never rethrown.
+   */
+  private reportUnmatched(
+    hook: (reply: UnmatchedReply) => void,
+    message: InboundMessage,
+    correlationData: Buffer,
+  ): void {
+    const topic = message.topic;
+    const failed = (error: unknown): void =>
+      this.logger.error({ err: error, topic }, 'a2a-mqtt onUnmatchedReply hook threw');
+    try {
+      const returned = hook(decodeUnmatchedReply(message, correlationData)) as unknown;
+      if (returned !== null && typeof returned === 'object' && 'then' in returned) {
+        (returned as Promise<unknown>).then(undefined, failed);
+      }
+    } catch (error) {
+      failed(error);
+    }
   }
 }
 
@@ -455,7 +525,13 @@ const requesters = new WeakMap<object, Map<string, MqttRequester>>();
 /**
  * Returns the requester shared by every transport of `session` with the same reply identity
  * (prefix, org, unit, requester id), creating it on first use. The options of the first call
- * win; later calls with the same identity get the same object.
+ * win (`replySuffix` and `onUnmatchedReply` included); later calls with the same identity get
+ * the same object.
+ *
+ * The session need not be connected yet: `start()` on a session that has not connected
+ * registers the reply subscription at once and sends it on connect, so it is in place before
+ * the first CONNACK (what a persistent session with a fixed `replySuffix` needs to receive the
+ * replies queued while the process was away, see `onUnmatchedReply`).
  *
  * @example
  * ```ts

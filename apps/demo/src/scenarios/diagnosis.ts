@@ -1,14 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StreamResponse, type Task, TaskState } from '@a2a-js/sdk';
-import { createA2AMqttClient } from '@a2a-mqtt/client';
-import {
-  connectMqttSession,
-  type InboundMessage,
-  MqttSession,
-  type MqttSessionOptions,
-} from '@a2a-mqtt/connection';
+import { type StreamResponse, type Task, TaskState } from '@a2a-js/sdk';
+import { createA2AMqttClient, getRequester } from '@a2a-mqtt/client';
+import { connectMqttSession, MqttSession, type MqttSessionOptions } from '@a2a-mqtt/connection';
 import { createAgentDirectory, type DirectoryEvent } from '@a2a-mqtt/discovery';
 import { type AgentAddress, clientIdFor, createTopics, type TopicScheme } from '@a2a-mqtt/protocol';
 import {
@@ -41,6 +36,8 @@ import {
   within,
 } from './support.js';
 
+/** The pipeline's requester id (the agent segment of its client id and reply topic). */
+const PIPELINE_REQUESTER_ID = 'pipeline';
 /** The pipeline's fixed reply-topic suffix: its reply subscription is part of its session. */
 const PIPELINE_REPLY_SUFFIX = 'jobs';
 /** Bound of the waits of this scenario (process start, checkpoint, will, presence). */
@@ -161,7 +158,7 @@ export const diagnosisScenario: ScenarioDefinition = {
     await presence.waitFor((seen) => seen.includes('online:agent'), bounded('the agent online'));
 
     // The pipeline: persistent session with a fixed client id and a fixed reply topic.
-    const pipelineId = `${env.org}/${unit}/pipeline`;
+    const pipelineId = `${env.org}/${unit}/${PIPELINE_REQUESTER_ID}`;
     context.defer(() => discardSession(env.brokerUrl, pipelineId, context.logger));
     const pipelineOptions: MqttSessionOptions = {
       url: env.brokerUrl,
@@ -175,7 +172,7 @@ export const diagnosisScenario: ScenarioDefinition = {
         agent: agent.agent,
         scope,
         topics,
-        requesterId: 'pipeline',
+        requesterId: PIPELINE_REQUESTER_ID,
         requesterOptions: { replySuffix: PIPELINE_REPLY_SUFFIX },
         logger: context.logger,
       });
@@ -272,8 +269,10 @@ export const diagnosisScenario: ScenarioDefinition = {
       `diagnosis-agent restarted (${running.where}) and resumed the task after step ${checkpoint}`,
     );
 
-    // The pipeline comes back: same client id; the broker still has its session. The handler
-    // on its reply topic is in place before the CONNACK, so nothing queued is missed.
+    // The pipeline comes back: same client id; the broker still has its session. Its requester
+    // (same reply topic) subscribes before the CONNACK, so nothing queued is missed, and hands
+    // the replies of the earlier run's stream, which no call of this process awaits, to
+    // onUnmatchedReply.
     const second = new MqttSession({ ...pipelineOptions });
     context.defer(() => second.close());
     let sessionPresent = false;
@@ -281,23 +280,24 @@ export const diagnosisScenario: ScenarioDefinition = {
       sessionPresent = event.sessionPresent;
     });
     const queuedItems: StreamResponse[] = [];
-    const seenPayloads = new Set<string>();
+    const seenResults = new Set<string>();
     let collecting = true;
-    await second.subscribe(
-      replyTopic,
-      (message) => {
-        if (!collecting) return;
-        const text = message.payload.toString('utf8');
-        if (seenPayloads.has(text)) return; // a QoS 1 redelivery
-        seenPayloads.add(text);
-        const item = decodeStreamItem(message);
-        const summary = item === undefined ? undefined : summarizeStreamItem(item);
-        if (item !== undefined && summary?.kind !== 'empty' && summary?.taskId === taskId) {
-          queuedItems.push(item);
-        }
+    // The reply identity createA2AMqttClient uses below, so the client shares this requester.
+    await getRequester(second, {
+      ...scope,
+      requesterId: PIPELINE_REQUESTER_ID,
+      topics,
+      replySuffix: PIPELINE_REPLY_SUFFIX,
+      logger: context.logger,
+      onUnmatchedReply: (reply) => {
+        if (!collecting || reply.item === undefined) return;
+        const key = JSON.stringify(reply.result);
+        if (seenResults.has(key)) return; // a QoS 1 redelivery
+        seenResults.add(key);
+        const summary = summarizeStreamItem(reply.item);
+        if (summary.kind !== 'empty' && summary.taskId === taskId) queuedItems.push(reply.item);
       },
-      { qos: 1 },
-    );
+    }).start();
     await second.connect();
     context.check('the pipeline found its persistent session on the broker', sessionPresent);
     const back = await pipelineClient(second);
@@ -419,18 +419,6 @@ export const diagnosisScenario: ScenarioDefinition = {
 
 function isTerminal(task: Task): boolean {
   return TERMINAL_STATES.has(task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED);
-}
-
-/** A JSON-RPC reply on the pipeline's reply topic, as a stream item (undefined otherwise). */
-function decodeStreamItem(message: InboundMessage): StreamResponse | undefined {
-  try {
-    const reply = JSON.parse(message.payload.toString('utf8')) as { result?: unknown };
-    if (reply.result === null || typeof reply.result !== 'object') return undefined;
-    const item = StreamResponse.fromJSON(reply.result);
-    return item.payload === undefined ? undefined : item;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The step numbers of the diagnosis-log chunks in `items` (and in `task`'s log, if given). */
