@@ -103,7 +103,12 @@ export interface A2AMqttClient {
   readonly requester: MqttRequester;
   /** The MQTT session. */
   readonly session: MqttSession;
-  /** Releases what this call opened: the session made from `url` (and its requester). */
+  /**
+   * Releases what this call opened: the session made from `url` (and its requester). A
+   * persistent session (`sessionOptions.session.persistent`) keeps its reply subscription on
+   * the broker, so replies that arrive after `close()` wait in the session for the next process
+   * with the same client id and reply suffix.
+   */
   close(): Promise<void>;
   /** Same as `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
@@ -217,7 +222,8 @@ export async function createA2AMqttClient(
       if (closed) return;
       closed = true;
       if (ownsSession) {
-        await ownedRequester.close();
+        const persistent = options.sessionOptions?.session?.persistent === true;
+        await ownedRequester.close({ keepSubscription: persistent });
         await session.close();
       }
     };

@@ -395,4 +395,14 @@ describe('errors', () => {
       requester,
     );
   });
+
+  it('keeps the reply subscription on close({ keepSubscription: true }) (persistent sessions)', async () => {
+    const { session, requester, transport } = setup();
+    const outcome = transport.getTask({ tenant: '', id: TASK_ID }).catch((error: unknown) => error);
+    await flush();
+    await requester.close({ keepSubscription: true });
+    expect(await outcome).toMatchObject({ code: 'CLOSED' });
+    expect(session.events.filter((event) => event.startsWith('unsubscribe'))).toEqual([]);
+    expect(session.subscriptions).toHaveLength(1);
+  });
 });

@@ -429,8 +429,13 @@ export class MqttRequester {
    * Rejects every in-flight request with `CLOSED`, ends every stream, removes the reply
    * subscription and forgets this requester (a later {@link getRequester} makes a new one).
    * Does not close the session.
+   *
+   * `keepSubscription: true` leaves the reply subscription on the broker (no UNSUBSCRIBE): for
+   * a persistent session that is closed right after, so the broker keeps queueing replies for
+   * the next process with the same client id and reply suffix (see `onUnmatchedReply`). On a
+   * session that stays open, its handler stays registered until the session closes.
    */
-  async close(): Promise<void> {
+  async close(options: { keepSubscription?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.onClose?.();
@@ -440,7 +445,9 @@ export class MqttRequester {
     const subscription = this.subscription;
     this.subscription = undefined;
     this.subscribed = false;
-    if (subscription) await subscription.unsubscribe().catch(() => undefined);
+    if (subscription && options.keepSubscription !== true) {
+      await subscription.unsubscribe().catch(() => undefined);
+    }
   }
 
   /** @internal */
