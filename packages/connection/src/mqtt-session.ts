@@ -467,7 +467,18 @@ export class MqttSession {
    * ```
    */
   coalesceWritesThisTurn(): void {
-    if (this.corkedStream === undefined && this.state !== 'closed') this.corkUntilCheckPhase();
+    if (this.corkedStream !== undefined || this.state === 'closed') return;
+    const stream = this.client.stream as
+      | { cork?: () => void; uncork?: () => void; destroyed?: boolean }
+      | undefined;
+    if (stream?.cork === undefined || stream.uncork === undefined || stream.destroyed) return;
+    stream.cork();
+    const corked = stream as { uncork(): void };
+    this.corkedStream = corked;
+    setImmediate(() => {
+      this.corkedStream = undefined;
+      corked.uncork();
+    });
   }
 
   /**
@@ -716,7 +727,8 @@ export class MqttSession {
 
   private readonly onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
     if (this.state === 'closed') return;
-    if (this.burstDepth > 0 && this.corkedStream === undefined) this.corkUntilCheckPhase();
+    // In a burst, the PUBACKs mqtt.js writes after each inbound message leave in one write.
+    if (this.burstDepth > 0) this.coalesceWritesThisTurn();
     const raw = packet.properties;
     const properties: InboundMessage['properties'] = {};
     if (raw !== undefined) {
@@ -758,24 +770,6 @@ export class MqttSession {
       }
     }
   };
-
-  /**
-   * Corks the socket until the check phase of this turn, so the PUBACKs mqtt.js writes right
-   * after each inbound message of a burst leave in one write (see `beginBurst`).
-   */
-  private corkUntilCheckPhase(): void {
-    const stream = this.client.stream as
-      | { cork?: () => void; uncork?: () => void; destroyed?: boolean }
-      | undefined;
-    if (stream?.cork === undefined || stream.uncork === undefined || stream.destroyed) return;
-    stream.cork();
-    const corked = stream as { uncork(): void };
-    this.corkedStream = corked;
-    setImmediate(() => {
-      this.corkedStream = undefined;
-      corked.uncork();
-    });
-  }
 
   /** Whether debug lines are kept (skips building their fields on the hot path otherwise). */
   private debugEnabled(): boolean {

@@ -522,7 +522,7 @@ export class AgentEndpoint {
       return;
     }
     // Already final for a stream: the snapshot, then its status so the stream ends.
-    await sendSnapshotAndStatus(reply, id, task, taskJson);
+    await sendSnapshotAndStatus(reply, id, taskJson);
   }
 
   /**
@@ -554,7 +554,7 @@ export class AgentEndpoint {
     ) {
       return false;
     }
-    await sendSnapshotAndStatus(reply, id, task, TaskCodec.toJSON(task) as Record<string, unknown>);
+    await sendSnapshotAndStatus(reply, id, TaskCodec.toJSON(task) as Record<string, unknown>);
     return true;
   }
 
@@ -627,29 +627,35 @@ function versionCardFor(card: AgentCard): AgentCard {
  */
 function closingStatusOf(last: JsonRpcResponse, id: JsonRpcId): JsonRpcResponse | undefined {
   const task = (last.result as { task?: Record<string, unknown> } | undefined)?.task;
-  const status = task?.status as { state?: unknown } | undefined;
-  if (typeof status?.state !== 'string' || !STREAM_FINAL_STATES.has(status.state)) return undefined;
+  const state = (task?.status as { state?: unknown } | undefined)?.state;
+  if (task === undefined || typeof state !== 'string' || !STREAM_FINAL_STATES.has(state)) {
+    return undefined;
+  }
+  return statusUpdateOf(id, task);
+}
+
+/** The status update item of a task (A2A JSON), as a reply to request `id`. */
+function statusUpdateOf(id: JsonRpcId, taskJson: Record<string, unknown>): JsonRpcResponse {
   return {
     jsonrpc: '2.0',
     id,
-    result: { statusUpdate: { taskId: task?.id, contextId: task?.contextId, status } },
+    result: {
+      statusUpdate: {
+        taskId: taskJson.id,
+        contextId: taskJson.contextId,
+        status: taskJson.status,
+      },
+    },
   };
 }
 
 async function sendSnapshotAndStatus(
   reply: ReplyChannel,
   id: JsonRpcId,
-  task: Task,
   taskJson: Record<string, unknown>,
 ): Promise<void> {
   if (!(await reply.send({ jsonrpc: '2.0', id, result: { task: taskJson } }))) return;
-  await reply.send({
-    jsonrpc: '2.0',
-    id,
-    result: {
-      statusUpdate: { taskId: task.id, contextId: task.contextId, status: taskJson.status },
-    },
-  });
+  await reply.send(statusUpdateOf(id, taskJson));
 }
 
 function createRunningSend(messageId: string | undefined): RunningSend {
