@@ -19,6 +19,8 @@ export type ServerCommand =
       agent: { org: string; unit: string; agent: string };
       prefix?: string;
       pool?: string;
+      /** Time every call on the server side (see the `timings` command); latency only. */
+      timed?: boolean;
     }
   | {
       cmd: 'start-raw';

@@ -127,6 +127,7 @@ async function startContender(
   name: ContenderName,
   executor: ExecutorSpec,
   store: StoreKind,
+  timed = false,
 ): Promise<RunningContender> {
   const server = await ServerProcess.start();
   try {
@@ -141,12 +142,12 @@ async function startContender(
         return { server, servers: [server], requester: await httpRequester(url) };
       }
       case 'mqtt': {
-        const agent = await startMqttServer(context, server, n, executor, store);
+        const agent = await startMqttServer(context, server, n, executor, store, timed);
         const requester = await mqttRequester({ brokerUrl: context.broker.url, ...agent });
         return { server, servers: [server], requester };
       }
       case 'rawToMqtt': {
-        const agent = await startMqttServer(context, server, n, executor, store);
+        const agent = await startMqttServer(context, server, n, executor, store, timed);
         const requester = await rawRequester({
           brokerUrl: context.broker.url,
           requestTopic: `$a2a/v1/request/${agent.org}/${agent.unit}/${agent.agent}`,
@@ -186,6 +187,7 @@ async function startMqttServer(
   n: number,
   executor: ExecutorSpec,
   store: StoreKind,
+  timed: boolean,
 ): Promise<{ org: string; unit: string; agent: string }> {
   const agent = { org: ORG, unit: UNIT, agent: `echo-${n}-${randomBytes(3).toString('hex')}` };
   await server.request({
@@ -194,6 +196,7 @@ async function startMqttServer(
     store,
     executor,
     agent,
+    ...(timed ? { timed } : {}),
   });
   return agent;
 }
@@ -313,6 +316,7 @@ async function interleaved<T>(
   blocks: number,
   warmUp: (running: RunningContender) => Promise<void>,
   measure: (running: RunningContender, name: ContenderName, block: number) => Promise<T>,
+  timed = false,
 ): Promise<Map<ContenderName, T[]>> {
   const started = new Map<ContenderName, RunningContender>();
   const results = new Map<ContenderName, T[]>();
@@ -328,7 +332,13 @@ async function interleaved<T>(
     for (const name of contendersFor(context, names)) {
       try {
         context.log(`  ${scenario}: starting ${name}`);
-        const running = await startContender(context, name, { kind: 'echo' }, STORE_OF[name]);
+        const running = await startContender(
+          context,
+          name,
+          { kind: 'echo' },
+          STORE_OF[name],
+          timed,
+        );
         all.push(running);
         await warmUp(running);
         started.set(name, running);
@@ -396,6 +406,7 @@ export async function latencyScenario(
         : undefined;
       return { samples, cpu: cpuPerCall, timings };
     },
+    true, // our servers time each call (diagnostic, latency only: not on the throughput path)
   );
   const results: Partial<Record<ContenderName, LatencyResult>> = {};
   for (const [name, blocks] of measured) {

@@ -85,7 +85,7 @@ export async function runServerRole(): Promise<void> {
         return { url };
       }
       case 'start-mqtt': {
-        await instrumentServerTimings();
+        if (command.timed) await instrumentServerTimings();
         const { createA2AMqttServer, createRequestHandler } = await import('@a2a-mqtt/server');
         const { createTopics } = await import('@a2a-mqtt/protocol');
         const requestHandler = createRequestHandler({
@@ -202,7 +202,8 @@ function takeTimings(): ServerTimings {
  * Diagnostic timing of our server for sequential calls (one request at a time): the time from
  * a request's arrival (mqtt.js `message` event) to the publish of its reply, and the time spent
  * inside the SDK's `JsonRpcTransportHandler.handle()`. Patches the prototypes of this process
- * only (the server process of one contender); costs two `hrtime` reads per call.
+ * only (the server process of one contender, started with `timed` by the latency scenario
+ * alone, so throughput and streaming run unpatched); costs two `hrtime` reads per call.
  */
 async function instrumentServerTimings(): Promise<void> {
   if (instrumented) return;
